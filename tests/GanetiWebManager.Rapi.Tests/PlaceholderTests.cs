@@ -1,0 +1,7 @@
+namespace GanetiWebManager.Rapi.Tests;
+
+public class PlaceholderTests
+{
+    [Fact]
+    public void Builds() => typeof(Placeholder).ShouldNotBeNull();
+}
