@@ -1,0 +1,27 @@
+using GanetiWebManager.Web.Domain.Accounts;
+using GanetiWebManager.Web.Domain.Clusters;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+
+namespace GanetiWebManager.Web.Data;
+
+/// <summary>
+/// The portal's database. Feature services open one per operation through
+/// <see cref="IDbContextFactory{TContext}"/> (a Blazor circuit outlives any sensible unit of work).
+/// The schema itself comes from the SQL scripts in Data/Migrations; a test keeps the two equal.
+/// </summary>
+public sealed class AppDbContext(DbContextOptions<AppDbContext> options)
+    : IdentityDbContext<AppUser, IdentityRole<Guid>, Guid>(options)
+{
+    public DbSet<Cluster> Clusters => Set<Cluster>();
+
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        builder.ApplyConfigurationsFromAssembly(typeof(AppDbContext).Assembly);
+        SnakeCaseNaming.Apply(builder);
+    }
+}

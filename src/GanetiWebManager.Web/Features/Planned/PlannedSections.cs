@@ -1,0 +1,29 @@
+using Microsoft.AspNetCore.Components;
+
+namespace GanetiWebManager.Web.Features.Planned;
+
+/// <summary>Titles of the sections of product-spec §12 that later issues build.</summary>
+internal static class PlannedSections
+{
+    private static readonly Dictionary<string, string> Titles = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["vms"] = "Virtual machines",
+        ["vms/create"] = "Create a virtual machine",
+        ["templates"] = "Templates",
+        ["clusters"] = "Clusters",
+        ["nodes"] = "Nodes",
+        ["jobs"] = "Jobs",
+        ["import"] = "Import",
+        ["search"] = "Search",
+        ["profile"] = "Profile",
+        ["admin/users"] = "Users",
+        ["admin/groups"] = "Groups",
+        ["admin/clusters"] = "Clusters (administration)",
+    };
+
+    public static string TitleFor(NavigationManager navigation)
+    {
+        var path = navigation.ToBaseRelativePath(navigation.Uri).Split('?', '#')[0].TrimEnd('/');
+        return Titles.GetValueOrDefault(path, "Not available yet");
+    }
+}

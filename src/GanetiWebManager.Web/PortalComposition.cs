@@ -1,0 +1,58 @@
+using GanetiWebManager.Web.Components;
+using GanetiWebManager.Web.Data;
+using GanetiWebManager.Web.Features.Accounts;
+using GanetiWebManager.Web.Features.Health;
+using GanetiWebManager.Web.Features.Overview;
+using Radzen;
+
+namespace GanetiWebManager.Web;
+
+/// <summary>The one place that composes the portal: services per feature, then the HTTP pipeline.</summary>
+public static class PortalComposition
+{
+    public static WebApplicationBuilder AddGanetiWebManager(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+
+        // Infrastructure
+        services.AddPortalData();
+
+        // Features
+        services.AddAccounts();
+        services.AddHealth();
+        services.AddScoped<OverviewService>();
+
+        // UI
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddRadzenComponents();
+        return builder;
+    }
+
+    /// <summary>Migrates the schema and creates the first superuser before the portal takes requests.</summary>
+    public static async Task PrepareDatabaseAsync(this WebApplication app)
+    {
+        var stopping = app.Lifetime.ApplicationStopping;
+        await app.Services.GetRequiredService<SchemaMigrator>().MigrateAsync(stopping);
+        await app.Services.GetRequiredService<SuperuserBootstrapper>().EnsureSuperuserAsync(Console.Out, stopping);
+    }
+
+    public static WebApplication UseGanetiWebManager(this WebApplication app)
+    {
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseExceptionHandler("/error", createScopeForErrors: true);
+        }
+
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+
+        app.MapStaticAssets().AllowAnonymous();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        app.MapAccountEndpoints();
+        app.MapHealthEndpoints();
+        return app;
+    }
+}
