@@ -1,0 +1,50 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace GanetiWebManager.Testing;
+
+/// <summary>
+/// The whole portal, as Program.cs builds it, on a database of its own. With <c>kestrel: true</c> it
+/// listens on a free loopback port so a real browser can reach it.
+/// </summary>
+public class PortalFactory : WebApplicationFactory<Program>
+{
+    public const string SuperuserName = "admin";
+    public const string SuperuserPassword = "correct horse battery staple";
+
+    private readonly Dictionary<string, string?> _settings;
+
+    public PortalFactory(TestDatabase database, bool kestrel = false, IDictionary<string, string?>? settings = null)
+    {
+        Database = database;
+        _settings = new Dictionary<string, string?>
+        {
+            ["Database:ConnectionString"] = database.ConnectionString,
+            ["Bootstrap:SuperuserName"] = SuperuserName,
+            ["Bootstrap:SuperuserPassword"] = SuperuserPassword,
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            _settings[key] = value;
+        }
+
+        if (kestrel)
+        {
+            UseKestrel(0);
+            StartServer();
+        }
+    }
+
+    public TestDatabase Database { get; }
+
+    /// <summary>Base address without a trailing slash, e.g. http://127.0.0.1:41235.</summary>
+    public string BaseUrl => ClientOptions.BaseAddress.ToString().TrimEnd('/');
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+}
