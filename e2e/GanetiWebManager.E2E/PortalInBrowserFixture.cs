@@ -1,0 +1,72 @@
+using GanetiWebManager.Testing;
+using Microsoft.Playwright;
+
+namespace GanetiWebManager.E2E;
+
+/// <summary>
+/// One portal (on its own database) and one Chromium for a test collection. Chromium is Debian's
+/// (CHROMIUM_PATH, default /usr/bin/chromium): Playwright cannot download browsers here.
+/// </summary>
+public sealed class PortalInBrowserFixture : IAsyncLifetime
+{
+    private IPlaywright _playwright = null!;
+
+    public PortalFactory Portal { get; private set; } = null!;
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    public static string ArtifactsDirectory =>
+        Path.Combine(Environment.GetEnvironmentVariable("GWM_ARTIFACTS_DIR") ?? Path.Combine(AppContext.BaseDirectory, "artifacts"), "e2e");
+
+    public async Task InitializeAsync()
+    {
+        var chromium = Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? "/usr/bin/chromium";
+        if (!File.Exists(chromium))
+        {
+            throw new InvalidOperationException($"Chromium not found at {chromium}. Run `sudo ./build.sh test` (it installs Debian's chromium) or set CHROMIUM_PATH.");
+        }
+
+        var database = await TestDatabase.CreateAsync("e2e");
+        Portal = new PortalFactory(database, kestrel: true);
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = chromium,
+            Headless = true,
+            // Root in CI needs --no-sandbox; the rest stop Chromium from calling home on a closed network.
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+        Directory.CreateDirectory(ArtifactsDirectory);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Browser.DisposeAsync();
+        _playwright.Dispose();
+        await Portal.DisposeAsync();
+        await Portal.Database.DisposeAsync();
+    }
+
+    /// <summary>A fresh browser context (own cookies) with a page that records console errors.</summary>
+    public async Task<(IBrowserContext Context, IPage Page, List<string> ConsoleErrors)> NewPageAsync()
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = Portal.BaseUrl, ViewportSize = new() { Width = 1280, Height = 900 } });
+        var page = await context.NewPageAsync();
+        var errors = new List<string>();
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error")
+            {
+                errors.Add(message.Text);
+            }
+        };
+        page.PageError += (_, error) => errors.Add(error);
+        return (context, page, errors);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class PortalInBrowserGroup : ICollectionFixture<PortalInBrowserFixture>
+{
+    public const string Name = "portal in browser";
+}
