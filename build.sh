@@ -5,8 +5,10 @@
 #                     start the portal on http://127.0.0.1:5310 with a working superuser login
 #   ./build.sh test   run every test suite (unit, contract against a real Ganeti sandbox, e2e in
 #                     Chromium), installing what they need; exits non-zero on any failure
+#   ./build.sh install  what `run` does before starting: PostgreSQL, the published portal and its
+#                     settings file ($GWM_STATE_DIR/portal.env); used by vagrant/provision.sh
 #
-# Both are idempotent: a second run only does what the first left undone. Settings (environment):
+# All are idempotent: a second run only does what the first left undone. Settings (environment):
 #   GWM_STATE_DIR     where generated secrets and the published portal live (/var/lib/ganetiwebmanager-dev)
 #   GWM_URL           where `run` listens (http://127.0.0.1:5310)
 #   GWM_KEEP_SANDBOX  1 = `test` leaves the Ganeti sandbox running when it started it
@@ -25,7 +27,7 @@ log() { printf '\n==> %s\n' "$*"; }
 die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-  sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"
   exit 2
 }
 
@@ -57,7 +59,8 @@ apt_install() {
 secret() {
   local file="$STATE_DIR/$1"
   if [ ! -s "$file" ]; then
-    install -d -m 0700 "$STATE_DIR"
+    # Others may traverse (the service user reads the published portal) but not list it.
+    install -d -m 0711 "$STATE_DIR"
     (umask 077; head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 24 >"$file")
   fi
   cat "$file"
@@ -107,24 +110,41 @@ ensure_chromium() {
   export CHROMIUM_PATH=${CHROMIUM_PATH:-/usr/bin/chromium}
 }
 
-cmd_run() {
-  require_root run
+# PostgreSQL, the published portal in $STATE_DIR/portal and its settings in $STATE_DIR/portal.env.
+install_portal() {
   ensure_postgres
-  local superuser_password
-  superuser_password=$(secret superuser-password)
-
   log "Building the portal"
   dotnet publish "$ROOT/src/GanetiWebManager.Web" -c "$CONFIGURATION" -o "$STATE_DIR/portal" --nologo -v quiet
+  chmod 0711 "$STATE_DIR"
+  local superuser_password
+  superuser_password=$(secret superuser-password)
+  (
+    umask 077
+    printf '%s\n' \
+      "# Written by build.sh install. Secrets: readable by root only." \
+      "Database__ConnectionString=$Database__ConnectionString" \
+      "Bootstrap__SuperuserName=admin" \
+      "Bootstrap__SuperuserPassword=$superuser_password" >"$STATE_DIR/portal.env"
+  )
+}
 
-  cat <<EOF
+cmd_install() {
+  require_root install
+  install_portal
+}
 
-  Ganeti Web Manager is starting on $PORTAL_URL
-  Sign in as 'admin' with the password '$superuser_password'
-  (set on the first start; if you changed it since, use yours). Stop with Ctrl-C.
-
-EOF
+cmd_run() {
+  require_root run
+  install_portal
+  printf '\n  Ganeti Web Manager is starting on %s\n' "$PORTAL_URL"
+  printf "  Sign in as 'admin' with the password '%s'\n" "$(secret superuser-password)"
+  printf '  (set on the first start; if you changed it since, use yours). Stop with Ctrl-C.\n\n'
   cd "$STATE_DIR/portal"
-  export ASPNETCORE_URLS="$PORTAL_URL" Bootstrap__SuperuserPassword="$superuser_password"
+  set -a
+  # shellcheck source=/dev/null
+  . "$STATE_DIR/portal.env"
+  set +a
+  export ASPNETCORE_URLS="$PORTAL_URL"
   exec dotnet GanetiWebManager.Web.dll
 }
 
@@ -197,6 +217,7 @@ print_summary() {
 
 case "${1:-}" in
   run) cmd_run ;;
+  install) cmd_install ;;
   test) cmd_test ;;
   *) usage ;;
 esac
