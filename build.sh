@@ -9,13 +9,13 @@
 #                     settings file ($GWM_STATE_DIR/portal.env); used by vagrant/provision.sh
 #
 # All are idempotent: a second run only does what the first left undone. Settings (environment):
-#   GWM_STATE_DIR     where generated secrets and the published portal live (/var/lib/ganetiwebmanager-dev)
+#   GWM_STATE_DIR     where generated secrets and the published portal live (/var/lib/ganetiwebmanager)
 #   GWM_URL           where `run` listens (http://127.0.0.1:5310)
 #   GWM_KEEP_SANDBOX  1 = `test` leaves the Ganeti sandbox running when it started it
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-STATE_DIR=${GWM_STATE_DIR:-/var/lib/ganetiwebmanager-dev}
+STATE_DIR=${GWM_STATE_DIR:-/var/lib/ganetiwebmanager}
 PORTAL_URL=${GWM_URL:-http://127.0.0.1:5310}
 SANDBOX="$ROOT/vagrant/ganeti-sandbox.sh"
 DB_ROLE=gwm
@@ -120,11 +120,12 @@ install_portal() {
   superuser_password=$(secret superuser-password)
   (
     umask 077
+    # Double-quoted values: both systemd's EnvironmentFile and a shell read them (';' in a connection string).
     printf '%s\n' \
       "# Written by build.sh install. Secrets: readable by root only." \
-      "Database__ConnectionString=$Database__ConnectionString" \
-      "Bootstrap__SuperuserName=admin" \
-      "Bootstrap__SuperuserPassword=$superuser_password" >"$STATE_DIR/portal.env"
+      "Database__ConnectionString=\"$Database__ConnectionString\"" \
+      "Bootstrap__SuperuserName=\"admin\"" \
+      "Bootstrap__SuperuserPassword=\"$superuser_password\"" >"$STATE_DIR/portal.env"
   )
 }
 

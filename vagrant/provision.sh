@@ -12,7 +12,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 LISTEN_URL=${GWM_LISTEN_URL:-http://127.0.0.1:5310}
-export GWM_STATE_DIR=${GWM_STATE_DIR:-/var/lib/ganetiwebmanager}
+# The state directory (secrets, published portal) is the one build.sh uses: one per machine.
+GWM_STATE_DIR=${GWM_STATE_DIR:-/var/lib/ganetiwebmanager}
 SERVICE=ganetiwebmanager
 SERVICE_USER=gwm-portal
 PID_FILE=/run/$SERVICE.pid
