@@ -1,4 +1,0 @@
-namespace GanetiWebManager.Rapi;
-
-/// <summary>Temporary type so the empty project builds.</summary>
-public static class Placeholder;

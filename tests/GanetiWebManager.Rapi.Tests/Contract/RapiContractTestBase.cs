@@ -1,0 +1,106 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using GanetiWebManager.Rapi.Exceptions;
+using GanetiWebManager.Rapi.Models;
+using Xunit.Abstractions;
+
+namespace GanetiWebManager.Rapi.Tests.Contract;
+
+/// <summary>Shared plumbing of the contract suites: clients for the target, unique names, job following, cleanup.</summary>
+[Trait("Category", "Contract")]
+public abstract class RapiContractTestBase : IAsyncLifetime
+{
+    private readonly ConcurrentDictionary<string, bool> _instancesToDelete = new();
+
+    protected RapiContractTestBase(IRapiContractTarget target, ITestOutputHelper output)
+    {
+        Target = target;
+        Output = output;
+        Client = CreateClient(target.User, target.Password);
+    }
+
+    protected IRapiContractTarget Target { get; }
+
+    protected ITestOutputHelper Output { get; }
+
+    protected GanetiRapiClient Client { get; }
+
+    protected GanetiRapiClient CreateClient(string? user, string? password, string? pin = null) =>
+        new(new RapiClientOptions
+        {
+            BaseUrl = Target.Url,
+            User = user,
+            Password = password,
+            CertificateSha256 = pin ?? Target.CertificateSha256,
+            RequestTimeout = TimeSpan.FromSeconds(60),
+            JobPollMinInterval = TimeSpan.FromMilliseconds(200),
+            JobPollMaxInterval = TimeSpan.FromSeconds(1),
+        });
+
+    /// <summary>A name no other run uses, and that cleanup will delete if the test leaves it behind.</summary>
+    protected string NewInstanceName()
+    {
+        var name = $"ct-{Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant()}";
+        TrackInstance(name);
+        return name;
+    }
+
+    protected void TrackInstance(string name) => _instancesToDelete[name] = true;
+
+    protected void ForgetInstance(string name) => _instancesToDelete.TryRemove(name, out _);
+
+    /// <summary>Waits for a job and requires success, printing the job's log and decoded failure otherwise.</summary>
+    protected async Task<JobInfo> RunJobAsync(Task<JobId> submit, string what)
+    {
+        var id = await submit;
+        var started = TimeProvider.System.GetTimestamp();
+        var log = new LogCollector();
+        var job = await Client.WaitForJobCompletionAsync(id, log);
+        Output.WriteLine($"{what}: job {id} {job.Status} in {TimeProvider.System.GetElapsedTime(started).TotalMilliseconds:F0} ms");
+        if (job.Status != JobStatus.Success)
+        {
+            var failure = job.GetFailure();
+            throw new Xunit.Sdk.XunitException(
+                $"{what} (job {id}) ended {job.Status}: {failure?.ToUserMessage()}\n{string.Join("\n", log.Entries.Select(e => e.Message))}");
+        }
+
+        return job;
+    }
+
+    protected async Task<JobInfo> RunJobExpectingFailureAsync(Task<JobId> submit)
+    {
+        var id = await submit;
+        var job = await Client.WaitForJobCompletionAsync(id);
+        job.Status.ShouldBe(JobStatus.Error);
+        return job;
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var name in _instancesToDelete.Keys)
+        {
+            try
+            {
+                var id = await Client.DeleteInstanceAsync(name, new() { ShutdownTimeout = 0 });
+                var job = await Client.WaitForJobCompletionAsync(id);
+                Output.WriteLine($"cleanup: deleted {name}: {job.Status}");
+            }
+            catch (RapiException ex)
+            {
+                // Most often the test already deleted it (404 inside the job or on submit).
+                Output.WriteLine($"cleanup: {name}: {ex.Message}");
+            }
+        }
+
+        Client.Dispose();
+    }
+
+    protected sealed class LogCollector : IProgress<JobLogEntry>
+    {
+        public ConcurrentQueue<JobLogEntry> Entries { get; } = new();
+
+        public void Report(JobLogEntry value) => Entries.Enqueue(value);
+    }
+}

@@ -1,7 +1,0 @@
-namespace GanetiWebManager.Rapi.Tests;
-
-public class PlaceholderTests
-{
-    [Fact]
-    public void Builds() => typeof(Placeholder).ShouldNotBeNull();
-}
