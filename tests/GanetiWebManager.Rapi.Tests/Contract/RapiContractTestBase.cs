@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using GanetiWebManager.Rapi.Exceptions;
 using GanetiWebManager.Rapi.Models;
+using GanetiWebManager.Rapi.Requests;
 using Xunit.Abstractions;
 
 namespace GanetiWebManager.Rapi.Tests.Contract;
@@ -38,6 +39,18 @@ public abstract class RapiContractTestBase : IAsyncLifetime
         });
 
     /// <summary>A name no other run uses, and that cleanup will delete if the test leaves it behind.</summary>
+    /// <summary>A fake-hypervisor instance with one <c>file</c> disk and the sandbox OS, so the OS create script runs.</summary>
+    protected CreateInstanceRequest FakeFileInstance(string name, long diskSizeMiB) => new()
+    {
+        Name = name,
+        DiskTemplate = "file",
+        Hypervisor = "fake",
+        OsType = Target.SandboxOs,
+        PrimaryNode = Target.Nodes[0],
+        Disks = [new DiskDefinition { Size = diskSizeMiB }],
+        Nics = [new NicDefinition()],
+    };
+
     protected string NewInstanceName()
     {
         var name = $"ct-{Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant()}";

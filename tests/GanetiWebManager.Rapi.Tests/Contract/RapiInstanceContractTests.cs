@@ -148,15 +148,8 @@ public abstract class RapiInstanceLifecycleContractTests(IRapiContractTarget tar
     {
         var name = NewInstanceName();
         var created = await RunJobAsync(
-            Client.CreateInstanceAsync(new CreateInstanceRequest
+            Client.CreateInstanceAsync(FakeFileInstance(name, Target.SmallDiskSize) with
             {
-                Name = name,
-                DiskTemplate = "file",
-                Hypervisor = "fake",
-                OsType = Target.SandboxOs,
-                PrimaryNode = Target.Nodes[0],
-                Disks = [new DiskDefinition { Size = Target.SmallDiskSize }],
-                Nics = [new NicDefinition()],
                 BeParams = new Dictionary<string, object?> { ["memory"] = 128, ["vcpus"] = 1 },
             }),
             "create file");
@@ -224,15 +217,8 @@ public abstract class RapiFailingJobContractTests(IRapiContractTarget target, IT
     {
         var name = NewInstanceName();
 
-        var job = await RunJobExpectingFailureAsync(Client.CreateInstanceAsync(new CreateInstanceRequest
+        var job = await RunJobExpectingFailureAsync(Client.CreateInstanceAsync(FakeFileInstance(name, Target.SmallDiskSize) with
         {
-            Name = name,
-            DiskTemplate = "file",
-            Hypervisor = "fake",
-            OsType = Target.SandboxOs,
-            PrimaryNode = Target.Nodes[0],
-            Disks = [new DiskDefinition { Size = Target.SmallDiskSize }],
-            Nics = [new NicDefinition()],
             OsParams = Target.FailingOsParams,
         }));
 
@@ -253,16 +239,7 @@ public abstract class RapiFailingJobContractTests(IRapiContractTarget target, IT
     {
         var name = NewInstanceName();
 
-        var job = await RunJobExpectingFailureAsync(Client.CreateInstanceAsync(new CreateInstanceRequest
-        {
-            Name = name,
-            DiskTemplate = "file",
-            Hypervisor = "fake",
-            OsType = Target.SandboxOs,
-            PrimaryNode = Target.Nodes[0],
-            Disks = [new DiskDefinition { Size = 1 }],
-            Nics = [new NicDefinition()],
-        }));
+        var job = await RunJobExpectingFailureAsync(Client.CreateInstanceAsync(FakeFileInstance(name, diskSizeMiB: 1)));
 
         var failure = job.GetFailure()!;
         Output.WriteLine(failure.ToUserMessage());
