@@ -20,6 +20,7 @@ PORTAL_URL=${GWM_URL:-http://127.0.0.1:5310}
 SANDBOX="$ROOT/vagrant/ganeti-sandbox.sh"
 DB_ROLE=gwm
 DB_NAME=gwm
+TEST_DB_ROLE=gwm_test
 CONFIGURATION=Release
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
@@ -90,19 +91,24 @@ ensure_postgres() {
   done
   pg_isready -q -h 127.0.0.1 -p "$PG_PORT" || die "PostgreSQL does not accept connections on 127.0.0.1:$PG_PORT"
 
-  local password
+  local password test_password
   password=$(secret db-password)
-  # The role's password follows the state file, so a wiped state directory heals itself.
-  psql_admin -v role="$DB_ROLE" -v pw="$password" <<'SQL'
-SELECT format('CREATE ROLE %I LOGIN CREATEDB', :'role') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role') \gexec
-ALTER ROLE :"role" WITH LOGIN CREATEDB PASSWORD :'pw';
+  test_password=$(secret test-db-password)
+  # Role passwords follow the state files, so a wiped state directory heals itself. The portal's role
+  # owns its database and nothing more; the test role creates and drops a database per test class
+  # (pg_signal_backend lets it end leftover sessions of those databases when it drops them).
+  psql_admin -v role="$DB_ROLE" -v pw="$password" -v test_role="$TEST_DB_ROLE" -v test_pw="$test_password" <<'SQL'
+SELECT format('CREATE ROLE %I LOGIN', :'role') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role') \gexec
+ALTER ROLE :"role" WITH LOGIN NOCREATEDB PASSWORD :'pw';
+SELECT format('CREATE ROLE %I LOGIN', :'test_role') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'test_role') \gexec
+ALTER ROLE :"test_role" WITH LOGIN CREATEDB PASSWORD :'test_pw';
+GRANT pg_signal_backend TO :"test_role";
 SQL
   psql_admin -v role="$DB_ROLE" -v db="$DB_NAME" <<'SQL'
 SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'role') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db') \gexec
 SQL
   export Database__ConnectionString="Host=127.0.0.1;Port=$PG_PORT;Username=$DB_ROLE;Password=$password;Database=$DB_NAME"
-  # Tests create and drop their own databases through this one.
-  export GWM_TEST_DATABASE="Host=127.0.0.1;Port=$PG_PORT;Username=$DB_ROLE;Password=$password;Database=postgres"
+  export GWM_TEST_DATABASE="Host=127.0.0.1;Port=$PG_PORT;Username=$TEST_DB_ROLE;Password=$test_password;Database=postgres"
 }
 
 ensure_chromium() {

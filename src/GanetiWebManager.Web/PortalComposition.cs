@@ -1,7 +1,9 @@
 using GanetiWebManager.Web.Components;
 using GanetiWebManager.Web.Data;
 using GanetiWebManager.Web.Features.Accounts;
+using GanetiWebManager.Web.Features.Clusters;
 using GanetiWebManager.Web.Features.Health;
+using GanetiWebManager.Web.Features.LiveUpdates;
 using GanetiWebManager.Web.Features.Overview;
 using Radzen;
 
@@ -17,6 +19,8 @@ public static class PortalComposition
 
         // Infrastructure
         services.AddPortalData();
+        services.AddClusterConnections();
+        services.AddSingleton<LiveUpdateHub>();
 
         // Features
         services.AddAccounts();

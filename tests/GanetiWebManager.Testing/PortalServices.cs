@@ -1,5 +1,6 @@
 using GanetiWebManager.Web.Data;
 using GanetiWebManager.Web.Features.Accounts;
+using GanetiWebManager.Web.Features.Clusters;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -26,6 +27,7 @@ public static class PortalServices
         services.AddSingleton(TimeProvider.System);
         services.AddRouting(); // authorization policies resolve endpoint metadata through it
         services.AddPortalData();
+        services.AddClusterConnections();
         services.AddAccounts();
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         await provider.GetRequiredService<SchemaMigrator>().MigrateAsync(CancellationToken.None);

@@ -1,5 +1,7 @@
 using GanetiWebManager.Web.Domain.Accounts;
 using GanetiWebManager.Web.Domain.Clusters;
+using GanetiWebManager.Web.Domain.Jobs;
+using GanetiWebManager.Web.Domain.VirtualMachines;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -16,11 +18,22 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options)
 {
     public DbSet<Cluster> Clusters => Set<Cluster>();
 
+    public DbSet<ClusterError> ClusterErrors => Set<ClusterError>();
+
+    public DbSet<Node> Nodes => Set<Node>();
+
+    public DbSet<VirtualMachine> VirtualMachines => Set<VirtualMachine>();
+
+    public DbSet<Job> Jobs => Set<Job>();
+
+    public DbSet<Group> Groups => Set<Group>();
+
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
+        builder.HasPostgresExtension("pg_trgm");
         builder.ApplyConfigurationsFromAssembly(typeof(AppDbContext).Assembly);
         SnakeCaseNaming.Apply(builder);
     }

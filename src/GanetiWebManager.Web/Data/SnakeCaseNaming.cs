@@ -15,6 +15,22 @@ internal static class SnakeCaseNaming
     {
         foreach (var entity in builder.Model.GetEntityTypes())
         {
+            if (entity.IsMappedToJson())
+            {
+                // Stored inside a jsonb column of the owner: name the column and the JSON keys.
+                if (entity.GetContainerColumnName() is { } container)
+                {
+                    entity.SetContainerColumnName(ToSnakeCase(container));
+                }
+
+                foreach (var property in entity.GetProperties().Where(p => !p.IsShadowProperty()))
+                {
+                    property.SetJsonPropertyName(ToSnakeCase(property.Name));
+                }
+
+                continue;
+            }
+
             if (entity.IsOwned())
             {
                 // Owned types share their owner's table; only their columns are renamed below.
@@ -63,6 +79,8 @@ internal static class SnakeCaseNaming
 
     internal static string ToSnakeCase(string name)
     {
+        // Units read as one word: "RamMiB" -> "ram_mib", not "ram_mi_b".
+        name = name.Replace("MiB", "Mib", StringComparison.Ordinal);
         var result = new StringBuilder(name.Length + 8);
         for (var i = 0; i < name.Length; i++)
         {

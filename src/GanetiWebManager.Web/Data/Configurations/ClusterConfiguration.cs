@@ -14,14 +14,19 @@ internal sealed class ClusterConfiguration : IEntityTypeConfiguration<Cluster>
         builder.Property(c => c.Description).HasMaxLength(500);
         builder.Property(c => c.RapiUsername).HasMaxLength(128);
         builder.Property(c => c.CertificateSha256).HasMaxLength(64).IsFixedLength();
+        builder.Property(c => c.PresentedCertificateSha256).HasMaxLength(64).IsFixedLength();
+        builder.Property(c => c.ConsoleAddressMapping).HasMaxLength(4000);
         builder.HasIndex(c => c.Slug).IsUnique();
         builder.HasIndex(c => new { c.Hostname, c.Port }).IsUnique();
         builder.Ignore(c => c.IsReadOnly);
+
+        builder.OwnsOne(c => c.DefaultQuota);
+        builder.Navigation(c => c.DefaultQuota).IsRequired();
+        builder.OwnsOne(c => c.Info, info => info.Property(i => i.Parameters).HasColumnType("jsonb"));
+        builder.Navigation(c => c.Info).IsRequired();
         builder.OwnsOne(c => c.Sync, sync =>
         {
-            sync.Property(s => s.LastSuccessAt).HasColumnName("sync_last_success_at");
-            sync.Property(s => s.LastFailureAt).HasColumnName("sync_last_failure_at");
-            sync.Property(s => s.LastError).HasColumnName("sync_last_error");
+            sync.Property(s => s.LastErrorKind).HasConversion<string>().HasMaxLength(32);
             sync.Ignore(s => s.IsFailing);
         });
         builder.Navigation(c => c.Sync).IsRequired();

@@ -7,7 +7,7 @@ public sealed class Cluster
 
     public int Id { get; set; }
 
-    /// <summary>Short, URL-safe name used in links and ownership tags.</summary>
+    /// <summary>Short, URL-safe name used in links.</summary>
     public required string Slug { get; set; }
 
     public required string Hostname { get; set; }
@@ -22,14 +22,70 @@ public sealed class Cluster
     /// <summary>RAPI password, encrypted with ASP.NET Core Data Protection; never rendered back.</summary>
     public string? RapiPasswordProtected { get; set; }
 
-    /// <summary>SHA-256 of the RAPI certificate the admin accepted (trust on first use).</summary>
+    /// <summary>SHA-256 of the RAPI certificate the admin accepted (trust on first use), 64 lower-case hex digits.</summary>
     public string? CertificateSha256 { get; set; }
 
+    /// <summary>
+    /// The fingerprint the server presented when it no longer matched the pinned one. The sync stops
+    /// talking to the cluster (its credentials are never sent to an unknown certificate) until an admin
+    /// accepts this one.
+    /// </summary>
+    public string? PresentedCertificateSha256 { get; set; }
+
+    /// <summary>Quota of an owner without an override on this cluster (product-spec §5).</summary>
+    public ResourceLimits DefaultQuota { get; set; } = new();
+
+    /// <summary>
+    /// How the portal reaches a node's VNC ports: lines of <c>node-name-or-* = address</c>. Empty means the
+    /// node's primary IP as Ganeti reports it.
+    /// </summary>
+    public string ConsoleAddressMapping { get; set; } = "";
+
     public DateTimeOffset CreatedAt { get; set; }
+
+    public ClusterMirror Info { get; set; } = new();
 
     public ClusterSyncState Sync { get; set; } = new();
 
     public bool IsReadOnly => RapiUsername is null;
+}
+
+/// <summary>Resource amounts (MiB, MiB, count); null means unlimited, 0 means none.</summary>
+public sealed class ResourceLimits
+{
+    public long? RamMiB { get; set; }
+
+    public long? DiskMiB { get; set; }
+
+    public int? Vcpus { get; set; }
+}
+
+/// <summary>What the last good sync read from <c>/2/info</c>.</summary>
+public sealed class ClusterMirror
+{
+    public string? GanetiName { get; set; }
+
+    public string? Uuid { get; set; }
+
+    public string? SoftwareVersion { get; set; }
+
+    public string? MasterNode { get; set; }
+
+    public string? DefaultHypervisor { get; set; }
+
+    public List<string> EnabledHypervisors { get; set; } = [];
+
+    public List<string> EnabledDiskTemplates { get; set; } = [];
+
+    public string? DefaultIallocator { get; set; }
+
+    public List<string> Tags { get; set; } = [];
+
+    /// <summary>hvparams, beparams, nicparams, osparams, diskparams and ipolicy, as one JSON object (jsonb).</summary>
+    public string Parameters { get; set; } = "{}";
+
+    /// <summary>Ganeti's mtime of the cluster object: a coarse change hint (the cluster has no serial number).</summary>
+    public double? Mtime { get; set; }
 }
 
 /// <summary>How fresh the mirrored data of a cluster is, and why it is not when it is not.</summary>
@@ -41,6 +97,11 @@ public sealed class ClusterSyncState
 
     /// <summary>The error of the last failed sync; cleared by the next good one.</summary>
     public string? LastError { get; set; }
+
+    public ClusterErrorKind? LastErrorKind { get; set; }
+
+    /// <summary>The highest Ganeti job id seen, so that jobs started outside the portal are discovered once.</summary>
+    public long? LastSeenJobId { get; set; }
 
     public bool IsFailing => LastError is not null;
 }
