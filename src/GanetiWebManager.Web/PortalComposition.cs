@@ -5,6 +5,7 @@ using GanetiWebManager.Web.Features.Clusters;
 using GanetiWebManager.Web.Features.Health;
 using GanetiWebManager.Web.Features.LiveUpdates;
 using GanetiWebManager.Web.Features.Overview;
+using GanetiWebManager.Web.Features.Sync;
 using Radzen;
 
 namespace GanetiWebManager.Web;
@@ -21,6 +22,7 @@ public static class PortalComposition
         services.AddPortalData();
         services.AddClusterConnections();
         services.AddSingleton<LiveUpdateHub>();
+        services.AddSingleton<SyncRequests>();
 
         // Features
         services.AddAccounts();
