@@ -22,11 +22,11 @@ public static class PortalComposition
         services.AddPortalData();
         services.AddClusterConnections();
         services.AddSingleton<LiveUpdateHub>();
-        services.AddSingleton<SyncRequests>();
 
         // Features
         services.AddAccounts();
         services.AddHealth();
+        services.AddClusterSync();
         services.AddScoped<OverviewService>();
 
         // UI

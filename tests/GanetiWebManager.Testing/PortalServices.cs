@@ -1,6 +1,8 @@
 using GanetiWebManager.Web.Data;
 using GanetiWebManager.Web.Features.Accounts;
 using GanetiWebManager.Web.Features.Clusters;
+using GanetiWebManager.Web.Features.LiveUpdates;
+using GanetiWebManager.Web.Features.Sync;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -28,7 +30,9 @@ public static class PortalServices
         services.AddRouting(); // authorization policies resolve endpoint metadata through it
         services.AddPortalData();
         services.AddClusterConnections();
+        services.AddSingleton<LiveUpdateHub>();
         services.AddAccounts();
+        services.AddClusterSync();
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         await provider.GetRequiredService<SchemaMigrator>().MigrateAsync(CancellationToken.None);
         return provider;

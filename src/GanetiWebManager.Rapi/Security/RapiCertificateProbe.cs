@@ -10,7 +10,7 @@ namespace GanetiWebManager.Rapi.Security;
 /// <summary>The certificate a RAPI server presented, for an administrator to confirm before pinning it.</summary>
 public sealed record RapiServerCertificate
 {
-    /// <summary>SHA-256 of the DER encoding, 64 upper-case hex digits (the value to pin).</summary>
+    /// <summary>SHA-256 of the DER encoding, 64 lower-case hex digits (as sha256sum prints them) (the value to pin).</summary>
     public required string Sha256 { get; init; }
 
     /// <summary><see cref="Sha256"/> as colon-separated pairs.</summary>

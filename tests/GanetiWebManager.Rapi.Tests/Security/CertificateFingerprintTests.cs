@@ -5,15 +5,16 @@ namespace GanetiWebManager.Rapi.Tests.Security;
 public sealed class CertificateFingerprintTests
 {
     private const string Upper = "0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF";
+    private const string Lower = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
     [Theory]
     [InlineData(Upper)]
     [InlineData("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")]
     [InlineData("01:23:45:67:89:AB:CD:EF:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF")]
     [InlineData("  01 23 45 67 89 AB CD EF 01 23 45 67 89 AB CD EF 01 23 45 67 89 AB CD EF 01 23 45 67 89 AB CD EF ")]
-    public void Normalize_AcceptedSpellings_GiveUpperHex(string input)
+    public void Normalize_AcceptedSpellings_GiveLowerHex(string input)
     {
-        CertificateFingerprint.Normalize(input).ShouldBe(Upper);
+        CertificateFingerprint.Normalize(input).ShouldBe(Lower);
     }
 
     [Theory]
@@ -27,9 +28,9 @@ public sealed class CertificateFingerprintTests
     }
 
     [Fact]
-    public void Format_Upper_GivesColonPairs()
+    public void Format_AnySpelling_GivesUpperColonPairsLikeOpenssl()
     {
-        CertificateFingerprint.Format(Upper).ShouldStartWith("01:23:45:67:89:AB:CD:EF:");
+        CertificateFingerprint.Format(Lower).ShouldStartWith("01:23:45:67:89:AB:CD:EF:");
     }
 
     [Fact]

@@ -40,7 +40,7 @@ public sealed class CertificatePinningTests
     public async Task Request_PinMismatch_RefusedInHandshakeBeforeAnyHttpByte()
     {
         await using var server = new LocalTlsServer("2");
-        var wrongPin = new string('A', 64);
+        var wrongPin = new string('a', 64);
         using var client = Client(server, wrongPin);
 
         var ex = await Should.ThrowAsync<RapiCertificateException>(() => client.GetClusterInfoAsync());

@@ -32,7 +32,7 @@ public sealed class LocalTlsServer : IAsyncDisposable
 
     public string ResponseJson { get; }
 
-    public string Fingerprint => Convert.ToHexString(SHA256.HashData(Certificate.RawData));
+    public string Fingerprint => Convert.ToHexStringLower(SHA256.HashData(Certificate.RawData));
 
     public Uri BaseUrl => new($"https://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}");
 

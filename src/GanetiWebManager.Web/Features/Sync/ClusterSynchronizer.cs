@@ -1,0 +1,561 @@
+using System.Text.Json;
+using GanetiWebManager.Rapi;
+using GanetiWebManager.Rapi.Exceptions;
+using GanetiWebManager.Rapi.Models;
+using GanetiWebManager.Web.Data;
+using GanetiWebManager.Web.Domain.Clusters;
+using GanetiWebManager.Web.Domain.VirtualMachines;
+using GanetiWebManager.Web.Features.Clusters;
+using GanetiWebManager.Web.Features.LiveUpdates;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace GanetiWebManager.Web.Features.Sync;
+
+/// <summary>What one sync pass covers; the scheduler picks the parts that are due.</summary>
+[Flags]
+public enum SyncParts
+{
+    None = 0,
+    Info = 1,
+    Nodes = 2,
+    Instances = 4,
+    Runtime = 8,
+    Jobs = 16,
+
+    /// <summary>Fetch every instance in full, whatever the change markers say.</summary>
+    FullListing = 32,
+
+    All = Info | Nodes | Instances | Runtime | Jobs | FullListing,
+}
+
+/// <summary>What a pass found and wrote (for logs, tests and the benchmark).</summary>
+public sealed record SyncResult(int ClusterId, ClusterFailure? Failure)
+{
+    public bool Succeeded => Failure is null;
+
+    public int Inserted { get; set; }
+
+    public int Updated { get; set; }
+
+    public int MarkedMissing { get; set; }
+
+    public int Removed { get; set; }
+
+    public int RuntimeUpdated { get; set; }
+
+    public int NodesChanged { get; set; }
+
+    public int OwnersRecovered { get; set; }
+
+    public bool InfoChanged { get; set; }
+
+    public int InstancesFetched { get; set; }
+
+    public bool ChangedInventory => Inserted + Updated + MarkedMissing + Removed + RuntimeUpdated + NodesChanged + OwnersRecovered > 0 || InfoChanged;
+}
+
+/// <summary>
+/// Mirrors one cluster into the database (product-spec §6): cheap change markers first, full details only
+/// for what changed, runtime state separately, nodes and cluster info likewise. Unchanged data writes
+/// nothing; a failed or partial listing deletes and flags nothing; errors are recorded on the cluster and
+/// cleared by the next good pass. The scheduler (ClusterSyncService) decides when; this
+/// class does one pass and can be driven directly by tests.
+/// </summary>
+public sealed partial class ClusterSynchronizer(
+    IDbContextFactory<AppDbContext> contextFactory,
+    NpgsqlDataSource dataSource,
+    ClusterConnector connector,
+    LiveUpdateHub liveUpdates,
+    IOptions<SyncOptions> options,
+    IOptions<RapiSettings> rapiSettings,
+    TimeProvider timeProvider,
+    ILogger<ClusterSynchronizer> logger)
+{
+    public async Task<SyncResult> SyncAsync(int clusterId, SyncParts parts, CancellationToken ct)
+    {
+        Cluster? cluster;
+        await using (var db = await contextFactory.CreateDbContextAsync(ct))
+        {
+            cluster = await db.Clusters.AsNoTracking().SingleOrDefaultAsync(c => c.Id == clusterId, ct);
+        }
+
+        if (cluster is null)
+        {
+            return new SyncResult(clusterId, new ClusterFailure(ClusterErrorKind.Other, "The cluster no longer exists."));
+        }
+
+        if (cluster.PresentedCertificateSha256 is not null)
+        {
+            // Credentials are never sent to a certificate nobody accepted: wait for an admin.
+            var failure = new ClusterFailure(
+                ClusterErrorKind.CertificateMismatch,
+                cluster.Sync.LastErrorKind == ClusterErrorKind.CertificateMismatch && cluster.Sync.LastError is { } existing
+                    ? existing
+                    : "The cluster's certificate changed; an admin must check and accept the new one.",
+                cluster.PresentedCertificateSha256);
+            await RecordFailureAsync(cluster, failure, ct);
+            return new SyncResult(clusterId, failure);
+        }
+
+        var client = connector.GetClient(cluster);
+        var result = new SyncResult(clusterId, null);
+        try
+        {
+            if (parts.HasFlag(SyncParts.Info))
+            {
+                result.InfoChanged = await SyncInfoAsync(cluster, client, ct);
+            }
+
+            if (parts.HasFlag(SyncParts.Nodes))
+            {
+                result.NodesChanged = await SyncNodesAsync(cluster, client, ct);
+            }
+
+            if (parts.HasFlag(SyncParts.Instances))
+            {
+                await SyncInstancesAsync(cluster, client, parts.HasFlag(SyncParts.FullListing), result, ct);
+            }
+
+            if (parts.HasFlag(SyncParts.Runtime))
+            {
+                result.RuntimeUpdated = await SyncRuntimeAsync(cluster, client, ct);
+            }
+        }
+        catch (Exception e) when (ClusterFailure.From(e) is { } failure)
+        {
+            LogSyncFailed(cluster.Slug, failure.Kind, failure.Message);
+            await RecordFailureAsync(cluster, failure, ct);
+            return result with { Failure = failure };
+        }
+
+        await RecordSuccessAsync(cluster, result.ChangedInventory, ct);
+        if (result.ChangedInventory)
+        {
+            LogSynced(cluster.Slug, result.Inserted, result.Updated, result.MarkedMissing, result.RuntimeUpdated, result.NodesChanged);
+        }
+
+        return result;
+    }
+
+    private async Task<bool> SyncInfoAsync(Cluster cluster, IGanetiRapiClient client, CancellationToken ct)
+    {
+        var info = await client.GetClusterInfoAsync(ct);
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var tracked = await db.Clusters.SingleAsync(c => c.Id == cluster.Id, ct);
+        var mirror = tracked.Info;
+        mirror.GanetiName = info.Name;
+        mirror.Uuid = info.Uuid;
+        mirror.SoftwareVersion = info.SoftwareVersion;
+        mirror.MasterNode = info.Master?.ToLowerInvariant();
+        mirror.DefaultHypervisor = info.DefaultHypervisor;
+        mirror.EnabledHypervisors = [.. info.EnabledHypervisors];
+        mirror.EnabledDiskTemplates = [.. info.EnabledDiskTemplates];
+        mirror.DefaultIallocator = info.DefaultIAllocator;
+        mirror.Tags = [.. info.Tags];
+        // PostgreSQL stores jsonb normalised (key order, spacing), so text comparison would see a change every time.
+        var parameters = ParametersJson(info);
+        if (!SameJson(mirror.Parameters, parameters))
+        {
+            mirror.Parameters = parameters;
+        }
+
+        mirror.Mtime = info.MTime;
+
+        // EF compares every mapped value (arrays by content): an unchanged cluster writes nothing.
+        var changed = await db.SaveChangesAsync(ct) > 0;
+        if (changed)
+        {
+            liveUpdates.Publish(new ClusterChanged(cluster.Id));
+        }
+
+        return changed;
+    }
+
+    private static bool SameJson(string a, string b)
+    {
+        using var left = JsonDocument.Parse(a);
+        using var right = JsonDocument.Parse(b);
+        return JsonElement.DeepEquals(left.RootElement, right.RootElement);
+    }
+
+    private static string ParametersJson(ClusterInfo info)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            writer.WriteStartObject();
+            Write(writer, "hvparams", info.HvParams);
+            Write(writer, "beparams", info.BeParams);
+            Write(writer, "nicparams", info.NicParams);
+            Write(writer, "osparams", info.OsParams);
+            Write(writer, "os_hvp", info.OsHvp);
+            Write(writer, "ndparams", info.NdParams);
+            Write(writer, "diskparams", info.DiskParams);
+            Write(writer, "ipolicy", info.IPolicy);
+            writer.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+
+        static void Write(Utf8JsonWriter writer, string name, ParameterDictionary value)
+        {
+            writer.WritePropertyName(name);
+            value.Json.WriteTo(writer);
+        }
+    }
+
+    private async Task<int> SyncNodesAsync(Cluster cluster, IGanetiRapiClient client, CancellationToken ct)
+    {
+        var nodes = await client.GetNodesAsync(ct);
+        var groups = await client.QueryAsync("group", ["uuid", "name"], ct: ct);
+        var groupNames = groups.Rows
+            .Where(r => r["uuid"].AsString() is not null)
+            .ToDictionary(r => r["uuid"].AsString()!, r => r["name"].AsString() ?? "");
+        RequireDistinctNames(nodes.Select(n => n.Name), "node");
+
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var existing = await db.Nodes.Where(n => n.ClusterId == cluster.Id).ToListAsync(ct);
+        var byUuid = existing.Where(n => n.Uuid is not null).ToDictionary(n => n.Uuid!);
+        var byName = existing.ToDictionary(n => n.Name);
+        var seen = new HashSet<int>();
+        var changed = 0;
+        foreach (var info in nodes)
+        {
+            var node = (info.Uuid is not null ? byUuid.GetValueOrDefault(info.Uuid) : null) ?? byName.GetValueOrDefault(info.Name.ToLowerInvariant());
+            if (node is null)
+            {
+                node = new Node { ClusterId = cluster.Id, Name = info.Name.ToLowerInvariant() };
+                db.Nodes.Add(node);
+            }
+            else
+            {
+                seen.Add(node.Id);
+            }
+
+            if (NodeMirror.Apply(node, info, groupNames))
+            {
+                changed++;
+            }
+        }
+
+        // The listing succeeded as a whole, so a node it lacks is really gone: flag it for an admin.
+        var now = timeProvider.GetUtcNow();
+        foreach (var gone in existing.Where(n => !seen.Contains(n.Id) && n.MissingSince is null))
+        {
+            gone.MissingSince = now;
+            changed++;
+        }
+
+        await db.SaveChangesAsync(ct);
+        if (changed > 0)
+        {
+            liveUpdates.Publish(new NodesChanged(cluster.Id));
+        }
+
+        return changed;
+    }
+
+    private async Task SyncInstancesAsync(Cluster cluster, IGanetiRapiClient client, bool fullListing, SyncResult result, CancellationToken ct)
+    {
+        var query = await client.QueryAsync("instance", InstanceMarker.Fields, ct: ct);
+        var markers = query.Rows.Select(InstanceMarker.FromQueryRow).ToList();
+        RequireDistinctNames(markers.Select(m => m.Name), "instance");
+
+        var existing = await LoadMirrorStateAsync(cluster.Id, ct);
+        var plan = InstancePlan.Create(markers, existing, fullListing);
+        result.InstancesFetched = plan.ToFetch.Count;
+
+        var details = await FetchDetailsAsync(client, plan.ToFetch, ct);
+        var owners = await OwnerDirectory.LoadIfNeededAsync(
+            contextFactory,
+            plan.NewInstances.Select(m => m.Tags).Concat(plan.OrphansWithOwnershipTags.Select(o => o.Marker.Tags)),
+            ct);
+
+        var rows = new List<MirroredRow>(details.Count);
+        foreach (var marker in plan.ToFetch)
+        {
+            if (!details.TryGetValue(marker.Name, out var info))
+            {
+                continue; // Gone between the two requests: the next pass flags it.
+            }
+
+            var vm = new VirtualMachine { ClusterId = cluster.Id, Name = marker.Name };
+            InstanceMirror.Apply(vm, info, marker.Hypervisor);
+            if (plan.Matched.TryGetValue(marker.Name, out var row))
+            {
+                rows.Add(new MirroredRow(row.Id, vm));
+            }
+            else
+            {
+                var owner = owners.Resolve(OwnershipTag.FindIn(info.Tags));
+                rows.Add(new MirroredRow(0, vm, owner.UserId, owner.GroupId));
+            }
+        }
+
+        var recovered = plan.OrphansWithOwnershipTags
+            .Select(o => (o.State.Id, Owner: owners.Resolve(OwnershipTag.FindIn(o.Marker.Tags))))
+            .Where(o => o.Owner.IsSomeone)
+            .ToList();
+
+        if (rows.Count == 0 && plan.Gone.Count == 0 && recovered.Count == 0)
+        {
+            return;
+        }
+
+        var now = timeProvider.GetUtcNow();
+        IReadOnlyList<long> inserted;
+        await using (var connection = await dataSource.OpenConnectionAsync(ct))
+        await using (var transaction = await connection.BeginTransactionAsync(ct))
+        {
+            // Names move between rows on rename; park the moving ones and any stale holder of a name first.
+            await ParkNamesAsync(connection, plan.RenamedIds.Concat(plan.Gone.Where(g => plan.NamesInUse.Contains(g.Name)).Select(g => g.Id)), ct);
+            inserted = await VirtualMachineBulkWriter.UpsertAsync(connection, cluster.Id, rows, ct);
+            await FlagGoneAsync(connection, plan.Gone, now, result, ct);
+            await SetOwnersAsync(connection, recovered, ct);
+            await transaction.CommitAsync(ct);
+        }
+
+        result.Inserted = inserted.Count;
+        result.Updated = rows.Count - inserted.Count;
+        result.OwnersRecovered = recovered.Count;
+        var changedIds = rows.Where(r => r.Id != 0).Select(r => r.Id).Concat(inserted)
+            .Concat(plan.Gone.Select(g => g.Id)).Concat(recovered.Select(r => r.Id)).ToList();
+        liveUpdates.Publish(new VirtualMachinesChanged(cluster.Id, changedIds.Count <= VirtualMachinesChanged.MaxIds ? changedIds : []));
+    }
+
+    private async Task<Dictionary<string, InstanceInfo>> FetchDetailsAsync(IGanetiRapiClient client, List<InstanceMarker> wanted, CancellationToken ct)
+    {
+        if (wanted.Count == 0)
+        {
+            return [];
+        }
+
+        var names = wanted.Select(w => w.Name).ToHashSet();
+        if (wanted.Count > options.Value.SingleFetchLimit)
+        {
+            // One bulk listing is far cheaper than thousands of single requests (one TLS handshake each).
+            var all = await client.GetInstancesAsync(ct);
+            return all.Where(i => names.Contains(i.Name.ToLowerInvariant())).ToDictionary(i => i.Name.ToLowerInvariant());
+        }
+
+        var found = new System.Collections.Concurrent.ConcurrentDictionary<string, InstanceInfo>();
+        await Parallel.ForEachAsync(
+            wanted,
+            new ParallelOptions { MaxDegreeOfParallelism = rapiSettings.Value.MaxConcurrentRequestsPerCluster, CancellationToken = ct },
+            async (marker, token) =>
+            {
+                try
+                {
+                    found[marker.Name] = await client.GetInstanceAsync(marker.Name, token);
+                }
+                catch (RapiNotFoundException)
+                {
+                    // Removed since the marker query: the next pass sees it gone.
+                }
+            });
+        return new Dictionary<string, InstanceInfo>(found);
+    }
+
+    private async Task<List<MirrorState>> LoadMirrorStateAsync(int clusterId, CancellationToken ct)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        return await db.VirtualMachines.AsNoTracking()
+            .Where(v => v.ClusterId == clusterId)
+            .Select(v => new MirrorState(
+                v.Id, v.Name, v.Uuid, v.SerialNo, v.Mtime, v.PrimaryNode, v.SecondaryNodes, v.AdminState, v.Hypervisor,
+                v.MissingSince, v.PendingDelete, v.OwnerUserId == null && v.OwnerGroupId == null))
+            .ToListAsync(ct);
+    }
+
+    private static async Task ParkNamesAsync(NpgsqlConnection connection, IEnumerable<long> ids, CancellationToken ct)
+    {
+        var parked = ids.Distinct().ToArray();
+        if (parked.Length == 0)
+        {
+            return;
+        }
+
+        // '#' never occurs in a Ganeti name, so a parked name cannot collide with a real one.
+        await using var command = new NpgsqlCommand(
+            "UPDATE virtual_machines SET name = name || '#' || id WHERE id = ANY($1)", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = parked });
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private static async Task FlagGoneAsync(NpgsqlConnection connection, IReadOnlyList<MirrorState> gone, DateTimeOffset now, SyncResult result, CancellationToken ct)
+    {
+        // A VM whose delete job was submitted is removed once Ganeti no longer has it; any other is
+        // flagged missing for an admin to confirm (product-spec §6, §9).
+        var remove = gone.Where(g => g.PendingDelete).Select(g => g.Id).ToArray();
+        var flag = gone.Where(g => !g.PendingDelete && g.MissingSince is null).Select(g => g.Id).ToArray();
+        if (remove.Length > 0)
+        {
+            await using var delete = new NpgsqlCommand("DELETE FROM virtual_machines WHERE id = ANY($1)", connection);
+            delete.Parameters.Add(new NpgsqlParameter { Value = remove });
+            result.Removed = await delete.ExecuteNonQueryAsync(ct);
+        }
+
+        if (flag.Length > 0)
+        {
+            await using var update = new NpgsqlCommand("UPDATE virtual_machines SET missing_since = $2 WHERE id = ANY($1)", connection);
+            update.Parameters.Add(new NpgsqlParameter { Value = flag });
+            update.Parameters.Add(new NpgsqlParameter { Value = now });
+            result.MarkedMissing = await update.ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    private static async Task SetOwnersAsync(NpgsqlConnection connection, List<(long Id, ResolvedOwner Owner)> owners, CancellationToken ct)
+    {
+        if (owners.Count == 0)
+        {
+            return;
+        }
+
+        // Only rows that are still orphans: an owner set meanwhile by an admin wins over a tag.
+        await using var command = new NpgsqlCommand(
+            """
+            UPDATE virtual_machines v SET owner_user_id = s.user_id, owner_group_id = s.group_id
+            FROM unnest($1::bigint[], $2::uuid[], $3::integer[]) AS s(id, user_id, group_id)
+            WHERE v.id = s.id AND v.owner_user_id IS NULL AND v.owner_group_id IS NULL
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = owners.Select(o => o.Id).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = owners.Select(o => o.Owner.UserId).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = owners.Select(o => o.Owner.GroupId).ToArray() });
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private async Task<int> SyncRuntimeAsync(Cluster cluster, IGanetiRapiClient client, CancellationToken ct)
+    {
+        var query = await client.QueryAsync("instance", InstanceRuntime.Fields, ct: ct);
+        var states = query.Rows.Select(InstanceRuntime.FromQueryRow).ToList();
+        RequireDistinctNames(states.Select(s => s.Name), "instance");
+        var byName = states.ToDictionary(s => s.Name);
+
+        List<(long Id, string Name, string? Status, bool? OperState, long? OperRamMiB)> current;
+        await using (var db = await contextFactory.CreateDbContextAsync(ct))
+        {
+            current = (await db.VirtualMachines.AsNoTracking()
+                .Where(v => v.ClusterId == cluster.Id)
+                .Select(v => new { v.Id, v.Name, v.Status, v.OperState, v.OperRamMiB })
+                .ToListAsync(ct))
+                .Select(v => (v.Id, v.Name, v.Status, v.OperState, v.OperRamMiB))
+                .ToList();
+        }
+
+        var changes = current
+            .Where(v => byName.TryGetValue(v.Name, out var s) && (s.Status != v.Status || s.OperState != v.OperState || s.OperRamMiB != v.OperRamMiB))
+            .Select(v => (v.Id, byName[v.Name]))
+            .ToList();
+        if (changes.Count == 0)
+        {
+            return 0;
+        }
+
+        await using (var connection = await dataSource.OpenConnectionAsync(ct))
+        {
+            await VirtualMachineBulkWriter.UpdateRuntimeAsync(connection, changes, ct);
+        }
+
+        liveUpdates.Publish(new VirtualMachinesChanged(cluster.Id, changes.Count <= VirtualMachinesChanged.MaxIds ? [.. changes.Select(c => c.Id)] : []));
+        return changes.Count;
+    }
+
+    /// <summary>Two entries with one name would make any diff wrong: treat the answer as malformed.</summary>
+    private static void RequireDistinctNames(IEnumerable<string> names, string what)
+    {
+        var seen = new HashSet<string>();
+        foreach (var name in names)
+        {
+            if (string.IsNullOrEmpty(name) || !seen.Add(name))
+            {
+                throw new RapiProtocolException($"The {what} listing has an empty or repeated name ('{name}').");
+            }
+        }
+    }
+
+    private async Task RecordSuccessAsync(Cluster cluster, bool changedInventory, CancellationToken ct)
+    {
+        var now = timeProvider.GetUtcNow();
+        var hadError = cluster.Sync.LastError is not null;
+        var heartbeatDue = cluster.Sync.LastSuccessAt is not { } last || now - last >= options.Value.HeartbeatInterval;
+        if (!hadError && !heartbeatDue && !changedInventory)
+        {
+            return; // Nothing to say: an unchanged cluster costs no write.
+        }
+
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        await db.Clusters.Where(c => c.Id == cluster.Id).ExecuteUpdateAsync(u => u
+            .SetProperty(c => c.Sync.LastSuccessAt, now)
+            .SetProperty(c => c.Sync.LastError, (string?)null)
+            .SetProperty(c => c.Sync.LastErrorKind, (ClusterErrorKind?)null), ct);
+        if (hadError)
+        {
+            await db.ClusterErrors.Where(e => e.ClusterId == cluster.Id && e.ClearedAt == null)
+                .ExecuteUpdateAsync(u => u.SetProperty(e => e.ClearedAt, now), ct);
+            LogRecovered(cluster.Slug);
+        }
+
+        liveUpdates.Publish(new ClusterChanged(cluster.Id));
+    }
+
+    private async Task RecordFailureAsync(Cluster cluster, ClusterFailure failure, CancellationToken ct)
+    {
+        var now = timeProvider.GetUtcNow();
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        await db.Clusters.Where(c => c.Id == cluster.Id).ExecuteUpdateAsync(u => u
+            .SetProperty(c => c.Sync.LastFailureAt, now)
+            .SetProperty(c => c.Sync.LastError, failure.Message)
+            .SetProperty(c => c.Sync.LastErrorKind, failure.Kind)
+            .SetProperty(c => c.PresentedCertificateSha256, c => failure.PresentedCertificateSha256 ?? c.PresentedCertificateSha256), ct);
+
+        // The same error again is the same row, counted: a cluster down for a day is one line, not thousands.
+        var open = await db.ClusterErrors
+            .Where(e => e.ClusterId == cluster.Id && e.ClearedAt == null)
+            .OrderByDescending(e => e.LastAt)
+            .FirstOrDefaultAsync(ct);
+        if (open is not null && open.Kind == failure.Kind && open.Message == failure.Message)
+        {
+            open.Count++;
+            open.LastAt = now;
+        }
+        else
+        {
+            db.ClusterErrors.Add(new ClusterError { ClusterId = cluster.Id, Kind = failure.Kind, Message = failure.Message, FirstAt = now, LastAt = now });
+        }
+
+        await db.SaveChangesAsync(ct);
+        liveUpdates.Publish(new ClusterChanged(cluster.Id));
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sync of cluster {Cluster} failed ({Kind}): {Message}")]
+    private partial void LogSyncFailed(string cluster, ClusterErrorKind kind, string message);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sync of cluster {Cluster} works again")]
+    private partial void LogRecovered(string cluster);
+
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Synced cluster {Cluster}: {Inserted} new, {Updated} changed, {Missing} missing, {Runtime} runtime, {Nodes} nodes")]
+    private partial void LogSynced(string cluster, int inserted, int updated, int missing, int runtime, int nodes);
+}
+
+/// <summary>What the database holds of one VM, as much as the diff needs (cheap to load for 5,000 rows).</summary>
+public sealed record MirrorState(
+    long Id,
+    string Name,
+    string? Uuid,
+    long? SerialNo,
+    double? Mtime,
+    string? PrimaryNode,
+    List<string> SecondaryNodes,
+    string? AdminState,
+    string? Hypervisor,
+    DateTimeOffset? MissingSince,
+    bool PendingDelete,
+    bool IsOrphan)
+{
+    public bool MatchesConfiguration(InstanceMarker m) =>
+        Name == m.Name && Uuid == m.Uuid && SerialNo == m.SerialNo && Mtime == m.Mtime && PrimaryNode == m.PrimaryNode
+        && SecondaryNodes.SequenceEqual(m.SecondaryNodes) && AdminState == m.AdminState && Hypervisor == m.Hypervisor;
+}
