@@ -27,7 +27,7 @@ public static class PortalComposition
         // Features
         services.AddAccounts();
         services.AddHealth();
-        services.AddScoped<OverviewService>();
+        services.AddInventoryViews();
 
         // UI
         services.AddRazorComponents().AddInteractiveServerComponents();
