@@ -30,6 +30,18 @@ public sealed class ClusterQueries(
         return await ReadSummariesAsync(db, null, ct);
     }
 
+    /// <summary>Every cluster's id and slug, by slug: for filter menus.</summary>
+    public async Task<IReadOnlyList<ClusterOption>> ListOptionsAsync(ClaimsPrincipal user, CancellationToken ct)
+    {
+        if (!user.IsSuperuser())
+        {
+            return [];
+        }
+
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        return await db.Clusters.AsNoTracking().OrderBy(c => c.Slug).Select(c => new ClusterOption(c.Id, c.Slug)).ToListAsync(ct);
+    }
+
     /// <summary>The cluster with this slug, or null when there is none (or the user may not see it).</summary>
     public async Task<ClusterDetail?> GetAsync(ClaimsPrincipal user, string slug, CancellationToken ct)
     {
@@ -185,6 +197,8 @@ public sealed class ClusterQueries(
         })];
     }
 }
+
+public sealed record ClusterOption(int Id, string Slug);
 
 /// <summary>A cluster as the lists and the overview show it.</summary>
 public sealed record ClusterSummary(

@@ -454,5 +454,3 @@ public sealed record VmFilterOptions(
     IReadOnlyList<OwnerRef> Owners,
     IReadOnlyList<string> Nodes,
     IReadOnlyList<string> OperatingSystems);
-
-public sealed record ClusterOption(int Id, string Slug);
