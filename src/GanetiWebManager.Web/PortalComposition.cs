@@ -27,7 +27,7 @@ public static class PortalComposition
         services.AddAccounts();
         services.AddHealth();
         services.AddClusterSync();
-        services.AddScoped<OverviewService>();
+        services.AddInventoryViews();
 
         // UI
         services.AddRazorComponents().AddInteractiveServerComponents();
