@@ -18,7 +18,6 @@ internal static class PlannedSections
         ["profile"] = "Profile",
         ["admin/users"] = "Users",
         ["admin/groups"] = "Groups",
-        ["admin/clusters"] = "Clusters (administration)",
     };
 
     public static string TitleFor(NavigationManager navigation)
