@@ -144,7 +144,12 @@ public sealed partial class ClusterRegistryService(
             return RegistryOutcome.Invalid(validation.Errors);
         }
 
-        var check = await tester.TestAsync(OptionsFor(input, stored), ct);
+        if (TryOptionsFor(input, stored, out var options) is { } keyProblem)
+        {
+            return RegistryOutcome.Failed(keyProblem);
+        }
+
+        var check = await tester.TestAsync(options, ct);
         return check.Value is { } report
             ? new RegistryOutcome { Report = report, ClusterId = stored?.Id, Slug = stored?.Slug }
             : RegistryOutcome.Failed(check.Problem!);
@@ -400,9 +405,29 @@ public sealed partial class ClusterRegistryService(
         return connector.OptionsFor(candidate, input.RapiPassword);
     }
 
+    // The stored password is decrypted only to test it again; a key ring that lost its key is a message, not a crash.
+    private string? TryOptionsFor(ClusterForm input, Cluster? stored, out RapiClientOptions options)
+    {
+        try
+        {
+            options = OptionsFor(input, stored);
+            return null;
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            options = null!;
+            return "The stored RAPI password can no longer be decrypted (the portal's data-protection keys changed). Type the password again.";
+        }
+    }
+
     private async Task<(ConnectionReport? Report, string? Problem)> CheckConnectionAsync(ClusterForm input, Cluster? stored, CancellationToken ct)
     {
-        var check = await tester.TestAsync(OptionsFor(input, stored), ct);
+        if (TryOptionsFor(input, stored, out var options) is { } keyProblem)
+        {
+            return (null, keyProblem + " Nothing was saved.");
+        }
+
+        var check = await tester.TestAsync(options, ct);
         if (check.Value is not { } report)
         {
             var hint = stored?.PresentedCertificateSha256 is not null && SamePin(input.CertificateSha256, stored.CertificateSha256)

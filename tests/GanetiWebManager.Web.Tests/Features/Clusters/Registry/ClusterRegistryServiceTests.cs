@@ -556,6 +556,26 @@ public sealed class ClusterRegistryServiceTests(RegistryServicesFixture fixture)
     }
 
     [Fact]
+    public async Task TestConnectionAsync_StoredPasswordNoLongerDecrypts_AsksToTypeItAgain()
+    {
+        var cluster = await CreateSandboxAsync();
+        await using (var db = await CreateDbAsync())
+        {
+            // As after losing the data-protection key ring: the stored value cannot be unprotected.
+            await db.Clusters.Where(c => c.Id == cluster.Id).ExecuteUpdateAsync(u => u.SetProperty(c => c.RapiPasswordProtected, "CfDJ8-not-a-protected-value"));
+        }
+
+        var form = (await Registry.GetForEditAsync("sandbox", CancellationToken.None))!.Form;
+        var test = await Registry.TestConnectionAsync(form, CancellationToken.None); // keeps the password: must decrypt it
+        form.Hostname = "localhost"; // a connection change, so saving tests (and needs the password) too
+        var save = await Registry.UpdateAsync(cluster.Id, form, CancellationToken.None);
+
+        test.Error.ShouldNotBeNull().ShouldContain("can no longer be decrypted");
+        save.Error.ShouldNotBeNull().ShouldContain("Type the password again.");
+        (await StoredClustersAsync()).Single().Hostname.ShouldBe(Sandbox.Host);
+    }
+
+    [Fact]
     public async Task UpdateAsync_DeletedMeanwhile_SaysSo()
     {
         var outcome = await Registry.UpdateAsync(123456, Forms.Sandbox(), CancellationToken.None);
