@@ -114,6 +114,16 @@ public sealed partial class ClusterRegistryUi(IPage page)
         await Expect(Row(slug)).ToBeVisibleAsync();
     }
 
+    /// <summary>
+    /// Waits until the list shows a good sync of the cluster (the list updates live; needs the sync service, which
+    /// this branch's tests do not run). For tests that go on to watch its nodes and instances.
+    /// </summary>
+    public async Task WaitForFirstSyncAsync(string slug, float timeoutMs = 60_000)
+    {
+        await OpenListAsync();
+        await Expect(Row(slug).GetByTestId("cluster-sync")).ToHaveTextAsync(new Regex("^Synced "), new() { Timeout = timeoutMs });
+    }
+
     public static string Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
         ? value
         : throw new InvalidOperationException(
