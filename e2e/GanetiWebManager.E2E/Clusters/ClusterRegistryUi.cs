@@ -115,8 +115,8 @@ public sealed partial class ClusterRegistryUi(IPage page)
     }
 
     /// <summary>
-    /// Waits until the list shows a good sync of the cluster (the list updates live; needs the sync service, which
-    /// this branch's tests do not run). For tests that go on to watch its nodes and instances.
+    /// Waits until the list shows a good sync of the cluster (the list updates live). Needs a portal whose sync
+    /// runs (<c>Sync:Enabled = true</c> in its settings). For tests that go on to watch its nodes and instances.
     /// </summary>
     public async Task WaitForFirstSyncAsync(string slug, float timeoutMs = 60_000)
     {
