@@ -37,6 +37,10 @@ public sealed class PortalInBrowserFixture : IAsyncLifetime
             Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
         });
         Directory.CreateDirectory(ArtifactsDirectory);
+
+        // A 2-core CI machine running the portal, PostgreSQL, Ganeti and Chromium at once is slow at times:
+        // generous waits keep the tests about behaviour, not about the machine's load.
+        Assertions.SetDefaultExpectTimeout(15_000);
     }
 
     public async Task DisposeAsync()
@@ -51,6 +55,7 @@ public sealed class PortalInBrowserFixture : IAsyncLifetime
     public async Task<(IBrowserContext Context, IPage Page, List<string> ConsoleErrors)> NewPageAsync()
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = Portal.BaseUrl, ViewportSize = new() { Width = 1280, Height = 900 } });
+        context.SetDefaultTimeout(30_000);
         var page = await context.NewPageAsync();
         var errors = new List<string>();
         page.Console += (_, message) =>
@@ -69,4 +74,14 @@ public sealed class PortalInBrowserFixture : IAsyncLifetime
 public sealed class PortalInBrowserGroup : ICollectionFixture<PortalInBrowserFixture>
 {
     public const string Name = "portal in browser";
+}
+
+/// <summary>
+/// A portal of their own for the inventory page tests: they assert exact counts of seeded clusters, which
+/// tests that register real clusters on the shared portal would change.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class InventoryPortalGroup : ICollectionFixture<PortalInBrowserFixture>
+{
+    public const string Name = "inventory portal in browser";
 }

@@ -17,7 +17,7 @@ namespace GanetiWebManager.E2E.Inventory;
 /// where the test changes the database, publishes the change on the portal's hub as the sync would, and
 /// the open page follows without reloading.
 /// </summary>
-[Collection(PortalInBrowserGroup.Name)]
+[Collection(InventoryPortalGroup.Name)]
 public sealed partial class InventoryPagesTests(PortalInBrowserFixture fixture)
 {
     private static string Shot(string name) => Path.Combine(PortalInBrowserFixture.ArtifactsDirectory, name + ".png");
