@@ -42,4 +42,7 @@ public interface IRapiContractTarget
 
     /// <summary>A disk size the instance policy accepts (MiB).</summary>
     int SmallDiskSize { get; }
+
+    /// <summary>Prefix of every instance the suites create (on a shared cluster each engineer has their own).</summary>
+    string InstanceNamePrefix { get; }
 }

@@ -53,7 +53,7 @@ public abstract class RapiContractTestBase : IAsyncLifetime
 
     protected string NewInstanceName()
     {
-        var name = $"ct-{Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant()}";
+        var name = $"{Target.InstanceNamePrefix}{Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant()}";
         TrackInstance(name);
         return name;
     }

@@ -5,26 +5,26 @@ namespace GanetiWebManager.Rapi.Tests.Contract.RealCluster;
 // One class per suite so that xUnit runs the suites in parallel (each class is its own collection); the tests of
 // one suite run one after another. A handful of concurrent requests stays far below RAPI's 20 clients.
 
-[Trait("Category", "Contract")]
+[Trait("Category", "Contract"), Trait("Target", "Real")]
 public sealed class RealClusterReadContractTests(RealClusterTarget target, ITestOutputHelper output)
     : RapiReadContractTests(target, output), IClassFixture<RealClusterTarget>;
 
-[Trait("Category", "Contract")]
+[Trait("Category", "Contract"), Trait("Target", "Real")]
 public sealed class RealClusterErrorContractTests(RealClusterTarget target, ITestOutputHelper output)
     : RapiErrorContractTests(target, output), IClassFixture<RealClusterTarget>;
 
-[Trait("Category", "Contract")]
+[Trait("Category", "Contract"), Trait("Target", "Real")]
 public sealed class RealClusterFakeInstanceContractTests(RealClusterTarget target, ITestOutputHelper output)
     : RapiFakeInstanceContractTests(target, output), IClassFixture<RealClusterTarget>;
 
-[Trait("Category", "Contract")]
+[Trait("Category", "Contract"), Trait("Target", "Real")]
 public sealed class RealClusterKvmInstanceContractTests(RealClusterTarget target, ITestOutputHelper output)
     : RapiKvmInstanceContractTests(target, output), IClassFixture<RealClusterTarget>;
 
-[Trait("Category", "Contract")]
+[Trait("Category", "Contract"), Trait("Target", "Real")]
 public sealed class RealClusterInstanceLifecycleContractTests(RealClusterTarget target, ITestOutputHelper output)
     : RapiInstanceLifecycleContractTests(target, output), IClassFixture<RealClusterTarget>;
 
-[Trait("Category", "Contract")]
+[Trait("Category", "Contract"), Trait("Target", "Real")]
 public sealed class RealClusterFailingJobContractTests(RealClusterTarget target, ITestOutputHelper output)
     : RapiFailingJobContractTests(target, output), IClassFixture<RealClusterTarget>;
