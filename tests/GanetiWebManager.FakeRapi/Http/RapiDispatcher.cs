@@ -18,6 +18,8 @@ namespace GanetiWebManager.FakeRapi.Http;
 /// </summary>
 internal sealed class RapiDispatcher
 {
+    private static readonly byte[] Newline = "\n"u8.ToArray();
+
     private readonly FakeCluster _cluster;
     private readonly FakeClusterOptions _options;
     private readonly FaultSet _faults;
@@ -276,7 +278,8 @@ internal sealed class RapiDispatcher
         var response = context.Response;
         response.StatusCode = status;
         response.ContentType = "application/json";
-        response.ContentLength = body.Length;
+        // ganeti-rapi ends every body with a newline (Python's serializer output plus "\n").
+        response.ContentLength = body.Length + 1;
         response.Headers.Connection = "close";
         response.Headers.Server = _serverHeader;
         if (status == 401)
@@ -285,6 +288,7 @@ internal sealed class RapiDispatcher
         }
 
         await response.Body.WriteAsync(body, context.RequestAborted);
+        await response.Body.WriteAsync(Newline, context.RequestAborted);
     }
 
     private void Finish(LoggedRequest entry, int status, string? fault, long started) => _log.Update(entry, e =>

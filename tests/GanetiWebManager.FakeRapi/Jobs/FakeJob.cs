@@ -55,7 +55,7 @@ internal sealed class FakeOp
 
     public JobTimestamp? EndedAt { get; set; }
 
-    public int Priority => (int?)Input["priority"] ?? 0;
+    public int Priority => (int)(Units.Long(Input["priority"]) ?? 0);
 
     /// <summary>The summary Ganeti shows: the opcode without <c>OP_</c> and, for most, the object in parentheses.</summary>
     public string Summary

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace GanetiWebManager.FakeRapi.Jobs;
@@ -18,9 +19,14 @@ internal static class Units
 
     public static bool Bool(JsonNode? node, bool fallback = false) => node is JsonValue v && v.TryGetValue<bool>(out var b) ? b : fallback;
 
-    public static long? Long(JsonNode? node)
+    /// <summary>An integral JSON number, whatever .NET type the node was built from (a parsed body, an int, a long).</summary>
+    public static long? Long(JsonNode? node) =>
+        Number(node) is { } d && d == Math.Floor(d) && Math.Abs(d) < 9.2e18 ? (long)d : null;
+
+    /// <summary>A JSON number as a double; null for anything else (booleans included).</summary>
+    public static double? Number(JsonNode? node)
     {
-        if (node is not JsonValue v || v.TryGetValue<bool>(out _))
+        if (node is not JsonValue v || v.GetValueKind() != JsonValueKind.Number)
         {
             return null;
         }
@@ -30,7 +36,12 @@ internal static class Units
             return l;
         }
 
-        return v.TryGetValue<double>(out var d) && d == Math.Floor(d) ? (long)d : null;
+        if (v.TryGetValue<int>(out var i))
+        {
+            return i;
+        }
+
+        return double.Parse(v.ToJsonString(), CultureInfo.InvariantCulture);
     }
 
     public static string Join(IEnumerable<string> names) => string.Join(", ", names);

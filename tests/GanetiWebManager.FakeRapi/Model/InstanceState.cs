@@ -40,7 +40,7 @@ internal static class InstanceState
 
     /// <summary>One effective backend parameter, without building the whole merged dictionary.</summary>
     public static long BeParam(FakeCluster cluster, FakeInstance instance, string key) =>
-        instance.CustomBeParams.GetInt64(key) ?? (long?)cluster.Defaults.BeParams[key] ?? 0;
+        instance.CustomBeParams.GetInt64(key) ?? Jobs.Units.Long(cluster.Defaults.BeParams[key]) ?? 0;
 
     /// <summary>MiB the disks take on the nodes: DRBD adds 128 MiB of metadata per disk and stores twice.</summary>
     public static long DiskUsage(FakeInstance instance) => instance.DiskTemplate switch

@@ -39,8 +39,7 @@ internal sealed class OrderedParams
 
     public bool Remove(string key) => _items.Remove(key);
 
-    public long? GetInt64(string key) =>
-        _items.TryGetValue(key, out var value) && value is JsonValue v && v.TryGetValue<long>(out var n) ? n : null;
+    public long? GetInt64(string key) => _items.TryGetValue(key, out var value) ? Jobs.Units.Long(value) : null;
 
     public void Overlay(OrderedParams other)
     {

@@ -184,7 +184,7 @@ internal static class QueryEngine
         null => false,
         JsonValue v when v.TryGetValue<bool>(out var b) => b,
         JsonValue v when v.TryGetValue<string>(out var s) => s.Length > 0,
-        JsonValue v when v.TryGetValue<double>(out var d) => d != 0,
+        JsonValue v when Number(v) is { } d => d != 0,
         JsonArray a => a.Count > 0,
         JsonObject o => o.Count > 0,
         _ => true,
@@ -230,12 +230,11 @@ internal static class QueryEngine
     private static string Describe(JsonNode? value) => value switch
     {
         JsonValue v when v.TryGetValue<string>(out var s) => $"QuotedString \"{s}\"",
-        JsonValue v when v.TryGetValue<long>(out var l) => "NumericValue " + l.ToString(CultureInfo.InvariantCulture),
+        JsonValue v when Jobs.Units.Long(v) is { } l => "NumericValue " + l.ToString(CultureInfo.InvariantCulture),
         _ => PythonJson.SerializeToString(value),
     };
 
-    private static double? Number(JsonNode? node) =>
-        node is JsonValue v && !v.TryGetValue<bool>(out _) && v.TryGetValue<double>(out var d) ? d : null;
+    private static double? Number(JsonNode? node) => Jobs.Units.Number(node);
 
     private static RapiHttpException ParseError(string resource, JsonNode? fields, JsonNode? filter, string error)
     {

@@ -27,3 +27,27 @@ public sealed class FakeClusterInstanceLifecycleContractTests(FakeClusterTarget 
 [Trait("Category", "Contract"), Trait("Target", "Fake")]
 public sealed class FakeClusterFailingJobContractTests(FakeClusterTarget target, ITestOutputHelper output)
     : RapiFailingJobContractTests(target, output), IClassFixture<FakeClusterTarget>;
+
+[Trait("Category", "Contract"), Trait("Target", "Fake")]
+public sealed class FakeClusterProtocolContractTests(FakeClusterTarget target, ITestOutputHelper output)
+    : RapiProtocolContractTests(target, output), IClassFixture<FakeClusterTarget>;
+
+[Trait("Category", "Contract"), Trait("Target", "Fake")]
+public sealed class FakeClusterQueryContractTests(FakeClusterTarget target, ITestOutputHelper output)
+    : RapiQueryContractTests(target, output), IClassFixture<FakeClusterTarget>;
+
+[Trait("Category", "Contract"), Trait("Target", "Fake")]
+public sealed class FakeClusterJobContractTests(FakeClusterTarget target, ITestOutputHelper output)
+    : RapiJobContractTests(target, output), IClassFixture<FakeClusterTarget>;
+
+[Trait("Category", "Contract"), Trait("Target", "Fake")]
+public sealed class FakeClusterInstanceOperationsContractTests(FakeClusterTarget target, ITestOutputHelper output)
+    : RapiInstanceOperationsContractTests(target, output), IClassFixture<FakeClusterTarget>;
+
+[Trait("Category", "Contract"), Trait("Target", "Fake")]
+public sealed class FakeClusterNodeContractTests(FakeClusterTarget target, ITestOutputHelper output)
+    : RapiNodeContractTests(target, output), IClassFixture<FakeClusterTarget>;
+
+[Trait("Category", "Contract"), Trait("Target", "Fake")]
+public sealed class FakeClusterTagContractTests(FakeClusterTarget target, ITestOutputHelper output)
+    : RapiTagContractTests(target, output), IClassFixture<FakeClusterTarget>;

@@ -4,8 +4,8 @@ namespace GanetiWebManager.Rapi.Tests.Contract.FakeCluster;
 
 /// <summary>
 /// The fake RAPI server (tests/GanetiWebManager.FakeRapi), one per suite class, shaped like the two-node sandbox: two
-/// nodes, the sandbox's test OS (whose create script fails on <c>fail=true</c>), fake and kvm hypervisors and a few
-/// generated instances so that the read suites see real data.
+/// nodes, the sandbox's test OS (whose create script fails on <c>fail=true</c>), the fake and kvm hypervisors, the
+/// diskless/file/sharedfile templates, and a few generated instances so that the read suites see real data.
 /// </summary>
 public sealed class FakeClusterTarget : IRapiContractTarget, IAsyncLifetime
 {
@@ -56,6 +56,9 @@ public sealed class FakeClusterTarget : IRapiContractTarget, IAsyncLifetime
             Nodes = 2,
             Instances = 12,
             Seed = 3,
+            // What the sandbox enables: the contract is the same on both targets.
+            EnabledHypervisors = ["fake", "kvm"],
+            EnabledDiskTemplates = ["diskless", "file", "sharedfile"],
             JobStepDelay = TimeSpan.FromMilliseconds(3),
         });
 

@@ -28,3 +28,27 @@ public sealed class RealClusterInstanceLifecycleContractTests(RealClusterTarget 
 [Trait("Category", "Contract"), Trait("Target", "Real")]
 public sealed class RealClusterFailingJobContractTests(RealClusterTarget target, ITestOutputHelper output)
     : RapiFailingJobContractTests(target, output), IClassFixture<RealClusterTarget>;
+
+[Trait("Category", "Contract"), Trait("Target", "Real")]
+public sealed class RealClusterProtocolContractTests(RealClusterTarget target, ITestOutputHelper output)
+    : RapiProtocolContractTests(target, output), IClassFixture<RealClusterTarget>;
+
+[Trait("Category", "Contract"), Trait("Target", "Real")]
+public sealed class RealClusterQueryContractTests(RealClusterTarget target, ITestOutputHelper output)
+    : RapiQueryContractTests(target, output), IClassFixture<RealClusterTarget>;
+
+[Trait("Category", "Contract"), Trait("Target", "Real")]
+public sealed class RealClusterJobContractTests(RealClusterTarget target, ITestOutputHelper output)
+    : RapiJobContractTests(target, output), IClassFixture<RealClusterTarget>;
+
+[Trait("Category", "Contract"), Trait("Target", "Real")]
+public sealed class RealClusterInstanceOperationsContractTests(RealClusterTarget target, ITestOutputHelper output)
+    : RapiInstanceOperationsContractTests(target, output), IClassFixture<RealClusterTarget>;
+
+[Trait("Category", "Contract"), Trait("Target", "Real")]
+public sealed class RealClusterNodeContractTests(RealClusterTarget target, ITestOutputHelper output)
+    : RapiNodeContractTests(target, output), IClassFixture<RealClusterTarget>;
+
+[Trait("Category", "Contract"), Trait("Target", "Real")]
+public sealed class RealClusterTagContractTests(RealClusterTarget target, ITestOutputHelper output)
+    : RapiTagContractTests(target, output), IClassFixture<RealClusterTarget>;
