@@ -88,9 +88,9 @@ internal static class ObjectWriter
         WriteNullableNumber(w, "oper_vcpus", InstanceState.OperVcpus(cluster, i));
         w.WriteString("status", InstanceState.Status(cluster, i));
         w.WritePropertyName("custom_hvparams");
-        i.CustomHvParams.WriteTo(w);
+        ClusterDefaults.SortedParams(i.CustomHvParams).WriteTo(w);
         w.WritePropertyName("custom_beparams");
-        i.CustomBeParams.WriteTo(w);
+        cluster.Defaults.CustomBeParams(i.CustomBeParams).WriteTo(w);
         w.WriteStartArray("custom_nicparams");
         foreach (var nic in i.Nics)
         {

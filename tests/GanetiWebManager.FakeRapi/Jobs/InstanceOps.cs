@@ -81,14 +81,19 @@ internal static class InstanceOps
                 }
             }
 
+            InsertAfter(input, "osparams", "osparams_private", new JsonObject());
+            InsertAfter(input, "osparams_private", "osparams_secret", new JsonObject());
+            ctx.Resolved("pnode", "pnode_uuid", primary.Uuid);
             if (os is null || !cluster.Options.OperatingSystems.Contains(os))
             {
                 throw OpException.Exec($"OS Parameters validation failed on node {primary.Name}: Directory for OS {(os ?? "").Split('+')[0]} not found in search path");
             }
 
-            InsertAfter(input, "osparams", "osparams_private", new JsonObject());
-            InsertAfter(input, "osparams_private", "osparams_secret", new JsonObject());
-            ctx.Resolved("pnode", "pnode_uuid", primary.Uuid);
+            // Ganeti allocates whole 4 MiB extents and records the rounded sizes in the opcode itself.
+            foreach (var disk in disks)
+            {
+                disk["size"] = RoundedDiskSize(template, Long(disk["size"]) ?? 0);
+            }
 
             if (!Bool(input["ignore_ipolicy"]))
             {

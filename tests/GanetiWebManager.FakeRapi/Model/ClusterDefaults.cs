@@ -39,6 +39,12 @@ internal sealed class ClusterDefaults
         return new ClusterDefaults((JsonObject)JsonNode.Parse(stream)!);
     }
 
+    /// <summary>An instance's own beparams as Ganeti shows them: in the fixed order of its backend parameter record
+    /// (minmem, maxmem, vcpus, ...). Own hvparams and osparams are maps, shown sorted.</summary>
+    public OrderedParams CustomBeParams(OrderedParams custom) => custom.InOrder(BeParams.Select(p => p.Key));
+
+    public static OrderedParams SortedParams(OrderedParams custom) => custom.InOrder([]);
+
     /// <summary>Effective beparams: cluster defaults overlaid with the instance's own values.</summary>
     public OrderedParams EffectiveBeParams(OrderedParams custom)
     {

@@ -31,6 +31,11 @@ public sealed partial class FakeCluster
         }
 
         var drbd = options.EnabledDiskTemplates.Contains("drbd");
+        // Nodes sized for their share of the generated instances (about 2.7 GiB of memory and 140 GiB of disk each,
+        // DRBD copies included), so that capacity figures look like a real, well-used cluster.
+        var perNode = (options.Instances + options.Nodes - 1) / options.Nodes;
+        var memory = Math.Max(131072L, (perNode * 3400L + 65535) / 65536 * 65536);
+        var disk = Math.Max(2_000_000L, perNode * 200_000L);
         for (var n = 1; n <= options.Nodes; n++)
         {
             var ctime = CTime + (n * 3.25);
@@ -42,9 +47,9 @@ public sealed partial class FakeCluster
                 PrimaryIp = Address(10, 200, n),
                 SecondaryIp = drbd ? Address(10, 201, n) : Address(10, 200, n),
                 MasterCandidate = n <= options.CandidatePoolSize,
-                MemoryTotal = (n % 3) switch { 0 => 262144, 1 => 131072, _ => 196608 },
+                MemoryTotal = memory + (n % 3 * 32768),
                 MemoryNode = 1024 + (n * 37 % 512),
-                DiskTotal = 2_000_000 + (n % 4 * 250_000),
+                DiskTotal = disk + (n % 4 * 250_000),
                 CpuTotal = 32,
                 CpuNodeOs = 1,
                 CpuNodes = 2,
@@ -115,7 +120,6 @@ public sealed partial class FakeCluster
             _ => 5,
         });
         var primary = groupNodes[random.Next(groupNodes.Count)];
-        var now = Now();
         var ctime = Math.Round(CTime + 86400 + (random.NextDouble() * 390 * 86400), 6);
         var instance = new FakeInstance
         {
@@ -126,7 +130,7 @@ public sealed partial class FakeCluster
             PrimaryNode = primary.Name,
             DiskTemplate = template,
             CTime = ctime,
-            MTime = Math.Round(ctime + (random.NextDouble() * Math.Max(1, now - ctime)), 6),
+            MTime = Math.Round(ctime + (random.NextDouble() * 200 * 86400), 6),
             SerialNo = 2 + random.Next(26),
         };
         if (template == "drbd")

@@ -15,6 +15,9 @@ public sealed partial class FakeCluster
     private readonly List<FakeNode> _nodes = [];
     private readonly List<FakeGroup> _groups = [];
     private readonly List<FakeNetwork> _networks = [];
+    /// <summary>2023-11-14: generated objects were created after this and changed before about 2025.</summary>
+    private const double GenerationEpoch = 1_700_000_000;
+
     private readonly Random _random;
     private int _nextGeneratedIndex = 1;
     private int _nextNetworkPort = 11000;
@@ -28,7 +31,8 @@ public sealed partial class FakeCluster
         Name = options.EffectiveClusterName;
         _random = new Random(options.Seed);
         Uuid = NewUuid();
-        CTime = Now() - (400 * 86400) - _random.Next(86400);
+        // Generated times do not depend on the clock, so that one seed always gives the same cluster.
+        CTime = GenerationEpoch + _random.Next(86400) + Math.Round(_random.NextDouble(), 6);
         MTime = CTime + _random.Next(86400);
         Jobs = new JobScheduler(this);
         Generate();

@@ -49,6 +49,19 @@ internal sealed class OrderedParams
         }
     }
 
+    /// <summary>The same parameters, in <paramref name="order"/> (keys it does not name follow, sorted).</summary>
+    public OrderedParams InOrder(IEnumerable<string> order)
+    {
+        var ranks = order.Select((key, index) => (key, index)).ToDictionary(p => p.key, p => p.index, StringComparer.Ordinal);
+        var result = new OrderedParams();
+        foreach (var (key, value) in _items.OrderBy(p => ranks.GetValueOrDefault(p.Key, int.MaxValue)).ThenBy(p => p.Key, StringComparer.Ordinal))
+        {
+            result._items[key] = value;
+        }
+
+        return result;
+    }
+
     public OrderedParams Clone()
     {
         var result = new OrderedParams();

@@ -108,10 +108,10 @@ internal sealed class InstanceQuery : QueryResource
             case "vcpus": return Cell.Of(InstanceState.BeParam(cluster, i, "vcpus"));
             case "beparams": return Cell.Of(cluster.Defaults.EffectiveBeParams(i.CustomBeParams).ToJsonObject());
             case "hvparams": return Cell.Of(cluster.Defaults.EffectiveHvParams(i.Hypervisor, i.CustomHvParams).ToJsonObject());
-            case "osparams": return Cell.Of(i.CustomOsParams.ToJsonObject());
-            case "custom_beparams": return Cell.Of(i.CustomBeParams.ToJsonObject());
-            case "custom_hvparams": return Cell.Of(i.CustomHvParams.ToJsonObject());
-            case "custom_osparams": return Cell.Of(i.CustomOsParams.ToJsonObject());
+            case "osparams": return Cell.Of(ClusterDefaults.SortedParams(i.CustomOsParams).ToJsonObject());
+            case "custom_beparams": return Cell.Of(cluster.Defaults.CustomBeParams(i.CustomBeParams).ToJsonObject());
+            case "custom_hvparams": return Cell.Of(ClusterDefaults.SortedParams(i.CustomHvParams).ToJsonObject());
+            case "custom_osparams": return Cell.Of(ClusterDefaults.SortedParams(i.CustomOsParams).ToJsonObject());
             case "custom_nicparams": return Cell.Of(new JsonArray(i.Nics.Select(n => (JsonNode?)n.Custom.ToJsonObject()).ToArray()));
             case "console": return Cell.Of(InstanceConsole.Describe(cluster, i));
             case "disk.count": return Cell.Of(i.Disks.Count);
