@@ -68,12 +68,11 @@ internal static class ObjectWriter
         w.WriteNumber("disk_usage", InstanceState.DiskUsage(i));
         WriteStrings(w, "disk.uuids", i.Disks.Select(d => d.Uuid));
         WriteStrings(w, "disk.names", i.Disks.Select(d => d.Name));
+        var (hvparams, beparams) = cluster.Defaults.EncodedParams(i.Hypervisor, i.CustomHvParams, i.CustomBeParams);
         w.WritePropertyName("beparams");
-        var be = cluster.Defaults.EffectiveBeParams(i.CustomBeParams);
-        be["memory"] = be["maxmem"]; // RAPI adds the legacy name
-        be.WriteTo(w);
+        w.WriteRawValue(beparams, skipInputValidation: true); // RAPI adds the legacy "memory"
         w.WritePropertyName("hvparams");
-        cluster.Defaults.EffectiveHvParams(i.Hypervisor, i.CustomHvParams).WriteTo(w);
+        w.WriteRawValue(hvparams, skipInputValidation: true);
         var operState = InstanceState.OperState(cluster, i);
         if (operState is { } running)
         {

@@ -383,7 +383,15 @@ internal static class InstanceOps
         await ctx.Queue.StepAsync();
         var input = ctx.Op.Input;
         var cluster = ctx.Cluster;
-        var changes = new JsonArray();
+        // Ganeti reports changes in the order its Exec applies them: disks, disk template, NICs, hv, be, OS,
+        // OS parameters, admin state.
+        var diskResult = new JsonArray();
+        var templateResult = new JsonArray();
+        var nicResult = new JsonArray();
+        var hvResult = new JsonArray();
+        var beResult = new JsonArray();
+        var osResult = new JsonArray();
+        var adminResult = new JsonArray();
         lock (cluster.Sync)
         {
             var instance = Resolve(ctx);
@@ -413,13 +421,13 @@ internal static class InstanceOps
                 {
                     newBe["maxmem"] = value;
                     newBe["minmem"] = value;
-                    changes.Add(new JsonArray("be/maxmem", value?.DeepClone()));
-                    changes.Add(new JsonArray("be/minmem", value?.DeepClone()));
+                    beResult.Add(new JsonArray("be/maxmem", value?.DeepClone()));
+                    beResult.Add(new JsonArray("be/minmem", value?.DeepClone()));
                 }
                 else
                 {
                     newBe[key] = value;
-                    changes.Add(new JsonArray("be/" + key, value?.DeepClone()));
+                    beResult.Add(new JsonArray("be/" + key, value?.DeepClone()));
                 }
             }
 
@@ -434,7 +442,7 @@ internal static class InstanceOps
             foreach (var (key, value) in hv)
             {
                 newHv[key] = value;
-                changes.Add(new JsonArray("hv/" + key, value?.DeepClone()));
+                hvResult.Add(new JsonArray("hv/" + key, value?.DeepClone()));
             }
 
             if (Str(input["os_name"]) is { } osName)
@@ -444,14 +452,14 @@ internal static class InstanceOps
                     throw OpException.Prereq($"OS '{osName}' not in supported OS list for node {instance.PrimaryNode}", "wrong_input");
                 }
 
-                changes.Add(new JsonArray("os", osName));
+                osResult.Add(new JsonArray("os", osName));
             }
 
             if (input["osparams"] is JsonObject { Count: > 0 } osparams)
             {
                 foreach (var (key, value) in osparams)
                 {
-                    changes.Add(new JsonArray("os/" + key, value?.DeepClone()));
+                    osResult.Add(new JsonArray("os/" + key, value?.DeepClone()));
                 }
             }
 
@@ -470,7 +478,6 @@ internal static class InstanceOps
                 }
 
                 newPrimary = node.Name;
-                changes.Add(new JsonArray("pnode", node.Name));
             }
 
             bool? offline = input["offline"] is JsonValue o && o.TryGetValue<bool>(out var off) ? off : null;
@@ -479,8 +486,8 @@ internal static class InstanceOps
                 throw OpException.Prereq($"Instance '{instance.Name}' is marked to be up, cannot set it offline", "wrong_state");
             }
 
-            var nicChanges = NicModifications(cluster, instance, input["nics"] as JsonArray ?? [], changes);
-            var diskChanges = DiskModifications(cluster, instance, input["disks"] as JsonArray ?? [], changes);
+            var nicChanges = NicModifications(cluster, instance, input["nics"] as JsonArray ?? [], nicResult);
+            var diskChanges = DiskModifications(cluster, instance, input["disks"] as JsonArray ?? [], diskResult);
 
             string? newTemplate = null;
             if (Str(input["disk_template"]) is { } template && template != instance.DiskTemplate)
@@ -508,9 +515,10 @@ internal static class InstanceOps
                 newTemplate = template;
             }
 
+            JsonArray Changes() => new([.. Enumerable.Concat<JsonNode?>(diskResult, templateResult).Concat(nicResult).Concat(hvResult).Concat(beResult).Concat(osResult).Concat(adminResult).Select(c => c?.DeepClone())]);
             if (ctx.DryRun)
             {
-                return changes;
+                return Changes();
             }
 
             instance.CustomBeParams = newBe;
@@ -541,20 +549,19 @@ internal static class InstanceOps
                     instance.SecondaryNodes.Add(Str(input["remote_node"])!);
                 }
 
-                changes.Add(new JsonArray("disk_template", newTemplate));
+                templateResult.Add(new JsonArray("disk_template", newTemplate));
             }
 
             if (offline is { } goOffline)
             {
                 instance.AdminState = goOffline ? "offline" : "down";
-                changes.Add(new JsonArray("admin_state", instance.AdminState));
+                adminResult.Add(new JsonArray("admin_state", instance.AdminState));
                 bumps = 2;
             }
 
             cluster.Touch(instance, bumps);
+            return Changes();
         }
-
-        return changes;
     }
 
     public static async Task<JsonNode?> MigrateAsync(OpContext ctx) => await MoveAsync(ctx, failover: false);

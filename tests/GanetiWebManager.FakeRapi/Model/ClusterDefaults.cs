@@ -13,6 +13,8 @@ internal sealed class ClusterDefaults
     /// effective hvparams (Ganeti's HVC_GLOBALS).</summary>
     private static readonly HashSet<string> GlobalHvParams = ["migration_bandwidth", "migration_mode", "migration_port", "xen_cmd"];
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte[]> _encoded = new(StringComparer.Ordinal);
+
     private ClusterDefaults(JsonObject info) => Info = info;
 
     /// <summary>The recorded <c>/2/info</c> answer (a template: name, master, times and the like are replaced).</summary>
@@ -65,6 +67,33 @@ internal sealed class ClusterDefaults
         }
 
         return result;
+    }
+
+    /// <summary>The compact JSON of an instance's effective hvparams and beparams (the latter with RAPI's legacy
+    /// <c>memory</c>). Most instances share them, so they are encoded once per distinct combination.</summary>
+    public (byte[] HvParams, byte[] BeParams) EncodedParams(string hypervisor, OrderedParams customHv, OrderedParams customBe)
+    {
+        var hvKey = "hv|" + hypervisor + "|" + customHv.Signature();
+        var hv = _encoded.GetOrAdd(hvKey, _ => Encode(EffectiveHvParams(hypervisor, customHv)));
+        var beKey = "be|" + customBe.Signature();
+        var be = _encoded.GetOrAdd(beKey, _ =>
+        {
+            var effective = EffectiveBeParams(customBe);
+            effective["memory"] = effective["maxmem"];
+            return Encode(effective);
+        });
+        return (hv, be);
+    }
+
+    private static byte[] Encode(OrderedParams parameters)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer, Json.PythonJson.WriterOptions))
+        {
+            parameters.WriteTo(writer);
+        }
+
+        return buffer.WrittenSpan.ToArray();
     }
 
     public bool IsHvParam(string hypervisor, string key) =>

@@ -220,6 +220,14 @@ public sealed partial class FakeCluster
 
     // ---- Internals used by the request handlers and jobs (callers hold Sync).
 
+    internal void Prewarm()
+    {
+        lock (Sync)
+        {
+            Cache.Set("instances?bulk=1", _version, Answers.ObjectWriter.InstancesBulk(this));
+        }
+    }
+
     internal double Now() => EpochSeconds(Time.GetUtcNow());
 
     internal static double EpochSeconds(DateTimeOffset time) => (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10 / 1_000_000.0;

@@ -62,6 +62,23 @@ internal sealed class OrderedParams
         return result;
     }
 
+    /// <summary>A text that differs whenever the parameters differ (a cache key).</summary>
+    public string Signature()
+    {
+        if (_items.Count == 0)
+        {
+            return "";
+        }
+
+        var builder = new System.Text.StringBuilder();
+        foreach (var (key, value) in _items)
+        {
+            builder.Append(key).Append('=').Append(value?.ToJsonString() ?? "null").Append('\u0001');
+        }
+
+        return builder.ToString();
+    }
+
     public OrderedParams Clone()
     {
         var result = new OrderedParams();
