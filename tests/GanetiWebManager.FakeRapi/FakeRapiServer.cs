@@ -25,6 +25,7 @@ public sealed class FakeRapiServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly Lock _sync = new();
+    private readonly List<X509Certificate2> _retired = [];
     private X509Certificate2 _certificate;
     private ITimer? _masterTimer;
 
@@ -153,6 +154,8 @@ public sealed class FakeRapiServer : IAsyncDisposable
         var next = TlsCertificates.Create(Options.TimeProvider);
         lock (_sync)
         {
+            // Handshakes in flight may still use the old one: disposed with the server.
+            _retired.Add(_certificate);
             _certificate = next;
             return TlsCertificates.Sha256(next);
         }
@@ -215,6 +218,10 @@ public sealed class FakeRapiServer : IAsyncDisposable
 
         await _app.StopAsync();
         await _app.DisposeAsync();
-        Certificate.Dispose();
+        lock (_sync)
+        {
+            _certificate.Dispose();
+            _retired.ForEach(c => c.Dispose());
+        }
     }
 }

@@ -125,6 +125,11 @@ internal sealed class RapiDispatcher
         {
             Finish(entry, 0, entry.Fault, started);
         }
+        catch (Exception ex) when (ex is not OperationCanceledException && !context.Response.HasStarted)
+        {
+            // A bug in the fake answers like an unhandled exception in ganeti-rapi: 500 with the exception's text.
+            await WriteAsync(context, entry, 500, RapiHttpException.Body(500, ex.Message), started, null);
+        }
     }
 
     private RapiCall Check(

@@ -1,8 +1,8 @@
 namespace GanetiWebManager.Rapi.Tests.Contract;
 
 /// <summary>
-/// A RAPI server the contract suites run against: the real sandbox cluster, or later a fake RAPI server. Everything
-/// that differs between targets lives here, never in the suites.
+/// A RAPI server the contract suites run against: the real sandbox cluster (RealCluster/) or the fake RAPI server
+/// (FakeCluster/). Everything that differs between targets lives here, never in the suites.
 /// </summary>
 public interface IRapiContractTarget
 {
