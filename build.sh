@@ -5,6 +5,8 @@
 #                     start the portal on http://127.0.0.1:5310 with a working superuser login
 #   ./build.sh test   run every test suite (unit, contract against a real Ganeti sandbox, e2e in
 #                     Chromium), installing what they need; exits non-zero on any failure
+#   ./build.sh bench  the inventory benchmarks (issue 3): sync of 10 and 20 fake clusters of 5,000 VMs,
+#                     unchanged re-sync, VM list queries on 50,000 VMs, the real sandbox; prints figures
 #   ./build.sh install  what `run` does before starting: PostgreSQL, the published portal and its
 #                     settings file ($GWM_STATE_DIR/portal.env); used by vagrant/provision.sh
 #
@@ -209,6 +211,25 @@ cmd_test() {
   stage web dotnet_test tests/GanetiWebManager.Web.Tests
   stage rapi-contract dotnet_test tests/GanetiWebManager.Rapi.Tests --filter "Category=Contract"
   stage e2e dotnet_test e2e/GanetiWebManager.E2E
+  stage bench-short run_benchmarks --short
+  print_summary
+  [ ${#FAILED[@]} -eq 0 ]
+}
+
+run_benchmarks() {
+  dotnet "$ROOT/tests/GanetiWebManager.Benchmarks/bin/$CONFIGURATION/net10.0/GanetiWebManager.Benchmarks.dll" "$@"
+}
+
+cmd_bench() {
+  require_root bench
+  export GWM_ARTIFACTS_DIR="$ROOT/artifacts"
+  stage install install_test_prerequisites
+  [ ${#FAILED[@]} -eq 0 ] || { print_summary; exit 1; }
+  if [ "${SANDBOX_WAS_UP:-1}" -eq 0 ] && [ "${GWM_KEEP_SANDBOX:-0}" != 1 ]; then
+    trap 'bash "$SANDBOX" down >/dev/null 2>&1 || true' EXIT
+  fi
+  stage build dotnet build "$ROOT/tests/GanetiWebManager.Benchmarks" -c "$CONFIGURATION" --nologo
+  stage bench run_benchmarks
   print_summary
   [ ${#FAILED[@]} -eq 0 ]
 }
@@ -226,6 +247,7 @@ print_summary() {
 case "${1:-}" in
   run) cmd_run ;;
   install) cmd_install ;;
+  bench) cmd_bench ;;
   test) cmd_test ;;
   *) usage ;;
 esac

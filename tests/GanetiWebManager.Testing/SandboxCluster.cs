@@ -1,10 +1,6 @@
 using GanetiWebManager.Rapi;
 using GanetiWebManager.Rapi.Models;
-using GanetiWebManager.Web.Data;
 using GanetiWebManager.Web.Domain.Clusters;
-using GanetiWebManager.Web.Features.Clusters;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace GanetiWebManager.Testing;
 
@@ -59,25 +55,8 @@ public sealed class SandboxCluster : IDisposable
     }
 
     /// <summary>Adds the sandbox to a portal's registry (password encrypted as the portal does) and returns it.</summary>
-    public async Task<Cluster> RegisterAsync(IServiceProvider services, string slug = "sandbox", Action<Cluster>? customize = null)
-    {
-        var connector = services.GetRequiredService<ClusterConnector>();
-        var cluster = new Cluster
-        {
-            Slug = slug,
-            Hostname = Url.Host,
-            Port = Url.Port,
-            RapiUsername = User,
-            RapiPasswordProtected = connector.ProtectPassword(Password),
-            CertificateSha256 = CertificateSha256,
-            CreatedAt = TimeProvider.System.GetUtcNow(),
-        };
-        customize?.Invoke(cluster);
-        await using var db = await services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
-        db.Clusters.Add(cluster);
-        await db.SaveChangesAsync();
-        return cluster;
-    }
+    public Task<Cluster> RegisterAsync(IServiceProvider services, string slug = "sandbox", Action<Cluster>? customize = null) =>
+        ClusterRegistration.AddAsync(services, slug, Url, CertificateSha256, User, Password, customize);
 
     /// <summary>Creates a small fake-hypervisor instance and waits for the job; returns its name.</summary>
     public async Task<string> CreateInstanceAsync(string name, IEnumerable<string>? tags = null, bool start = true)

@@ -53,6 +53,9 @@ public sealed record SyncResult(int ClusterId, ClusterFailure? Failure)
 
     public int InstancesFetched { get; set; }
 
+    /// <summary>Wall time of each part of the pass (for logs and the benchmark's breakdown).</summary>
+    public Dictionary<SyncParts, TimeSpan> Durations { get; } = [];
+
     public bool ChangedInventory => Inserted + Updated + MarkedMissing + Removed + RuntimeUpdated + NodesChanged + OwnersRecovered > 0 || InfoChanged;
 }
 
@@ -107,22 +110,30 @@ public sealed partial class ClusterSynchronizer(
         {
             if (parts.HasFlag(SyncParts.Info))
             {
+                var started = timeProvider.GetTimestamp();
                 result.InfoChanged = await SyncInfoAsync(cluster, client, ct);
+                result.Durations[SyncParts.Info] = timeProvider.GetElapsedTime(started);
             }
 
             if (parts.HasFlag(SyncParts.Nodes))
             {
+                var started = timeProvider.GetTimestamp();
                 result.NodesChanged = await SyncNodesAsync(cluster, client, ct);
+                result.Durations[SyncParts.Nodes] = timeProvider.GetElapsedTime(started);
             }
 
             if (parts.HasFlag(SyncParts.Instances))
             {
+                var started = timeProvider.GetTimestamp();
                 await SyncInstancesAsync(cluster, client, parts.HasFlag(SyncParts.FullListing), result, ct);
+                result.Durations[SyncParts.Instances] = timeProvider.GetElapsedTime(started);
             }
 
             if (parts.HasFlag(SyncParts.Runtime))
             {
+                var started = timeProvider.GetTimestamp();
                 result.RuntimeUpdated = await SyncRuntimeAsync(cluster, client, ct);
+                result.Durations[SyncParts.Runtime] = timeProvider.GetElapsedTime(started);
             }
 
             completed = true;
@@ -154,35 +165,41 @@ public sealed partial class ClusterSynchronizer(
     private async Task<bool> SyncInfoAsync(Cluster cluster, IGanetiRapiClient client, CancellationToken ct)
     {
         var info = await client.GetClusterInfoAsync(ct);
+        var mirror = new ClusterMirror
+        {
+            GanetiName = info.Name,
+            Uuid = info.Uuid,
+            SoftwareVersion = info.SoftwareVersion,
+            MasterNode = info.Master?.ToLowerInvariant(),
+            DefaultHypervisor = info.DefaultHypervisor,
+            EnabledHypervisors = [.. info.EnabledHypervisors],
+            EnabledDiskTemplates = [.. info.EnabledDiskTemplates],
+            DefaultIallocator = info.DefaultIAllocator,
+            Tags = [.. info.Tags],
+            Parameters = ParametersJson(info),
+            Mtime = info.MTime,
+        };
+        var memo = snapshots.Memo(cluster.Id);
+        var stored = cluster.Info;
+        if (mirror.GanetiName == stored.GanetiName && mirror.Uuid == stored.Uuid && mirror.SoftwareVersion == stored.SoftwareVersion
+            && mirror.MasterNode == stored.MasterNode && mirror.DefaultHypervisor == stored.DefaultHypervisor
+            && mirror.EnabledHypervisors.SequenceEqual(stored.EnabledHypervisors) && mirror.EnabledDiskTemplates.SequenceEqual(stored.EnabledDiskTemplates)
+            && mirror.DefaultIallocator == stored.DefaultIallocator && mirror.Tags.SequenceEqual(stored.Tags) && mirror.Mtime == stored.Mtime
+            // PostgreSQL stores jsonb normalised (key order, spacing): compare meaning, not text (unless the
+            // text is what this process last wrote).
+            && (mirror.Parameters == memo.InfoParameters || SameJson(mirror.Parameters, stored.Parameters)))
+        {
+            memo.InfoParameters = mirror.Parameters;
+            return false;
+        }
+
         await using var db = await contextFactory.CreateDbContextAsync(ct);
         var tracked = await db.Clusters.SingleAsync(c => c.Id == cluster.Id, ct);
-        var mirror = tracked.Info;
-        mirror.GanetiName = info.Name;
-        mirror.Uuid = info.Uuid;
-        mirror.SoftwareVersion = info.SoftwareVersion;
-        mirror.MasterNode = info.Master?.ToLowerInvariant();
-        mirror.DefaultHypervisor = info.DefaultHypervisor;
-        mirror.EnabledHypervisors = [.. info.EnabledHypervisors];
-        mirror.EnabledDiskTemplates = [.. info.EnabledDiskTemplates];
-        mirror.DefaultIallocator = info.DefaultIAllocator;
-        mirror.Tags = [.. info.Tags];
-        // PostgreSQL stores jsonb normalised (key order, spacing), so text comparison would see a change every time.
-        var parameters = ParametersJson(info);
-        if (!SameJson(mirror.Parameters, parameters))
-        {
-            mirror.Parameters = parameters;
-        }
-
-        mirror.Mtime = info.MTime;
-
-        // EF compares every mapped value (arrays by content): an unchanged cluster writes nothing.
-        var changed = await db.SaveChangesAsync(ct) > 0;
-        if (changed)
-        {
-            liveUpdates.Publish(new ClusterChanged(cluster.Id));
-        }
-
-        return changed;
+        tracked.Info = mirror;
+        await db.SaveChangesAsync(ct);
+        memo.InfoParameters = mirror.Parameters;
+        liveUpdates.Publish(new ClusterChanged(cluster.Id));
+        return true;
     }
 
     private static bool SameJson(string a, string b)
@@ -227,6 +244,14 @@ public sealed partial class ClusterSynchronizer(
             .ToDictionary(r => r["uuid"].AsString()!, r => r["name"].AsString() ?? "");
         RequireDistinctNames(nodes.Select(n => n.Name), "node");
 
+        // Unchanged since this process last wrote them: no database work at all.
+        var memo = snapshots.Memo(cluster.Id);
+        var signature = NodeMirror.Signature(nodes, groupNames);
+        if (signature == memo.NodesSignature)
+        {
+            return 0;
+        }
+
         await using var db = await contextFactory.CreateDbContextAsync(ct);
         var existing = await db.Nodes.Where(n => n.ClusterId == cluster.Id).ToListAsync(ct);
         var byUuid = existing.Where(n => n.Uuid is not null).ToDictionary(n => n.Uuid!);
@@ -261,6 +286,7 @@ public sealed partial class ClusterSynchronizer(
         }
 
         await db.SaveChangesAsync(ct);
+        memo.NodesSignature = signature;
         if (changed > 0)
         {
             liveUpdates.Publish(new NodesChanged(cluster.Id));
@@ -272,23 +298,23 @@ public sealed partial class ClusterSynchronizer(
     private async Task SyncInstancesAsync(Cluster cluster, IGanetiRapiClient client, bool fullListing, SyncResult result, CancellationToken ct)
     {
         var query = await client.QueryAsync("instance", InstanceMarker.Fields, ct: ct);
-        var markers = query.Rows.Select(InstanceMarker.FromQueryRow).ToList();
+        var markers = InstanceMarker.FromQuery(query);
         RequireDistinctNames(markers.Select(m => m.Name), "instance");
 
         var snapshot = await GetSnapshotAsync(cluster.Id, ct);
-        var plan = InstancePlan.Create(markers, [.. snapshot.Rows.Values], fullListing);
+        var plan = InstancePlan.Create(markers, snapshot, fullListing);
         result.InstancesFetched = plan.ToFetch.Count;
         var details = await FetchDetailsAsync(client, plan.ToFetch, ct);
 
         // Orphans are checked against their ownership tags when their tags changed, or when users or groups
         // were added, removed or renamed since the last check (a rebuilt portal recovers its owners).
-        var tagged = markers.Where(m => OwnershipTag.FindIn(m.Tags) is not null).ToList();
-        var ownersFingerprint = tagged.Count > 0 ? await OwnerDirectory.FingerprintAsync(contextFactory, ct) : snapshot.OwnersFingerprint;
+        var tagged = markers.Where(m => m.Owner is not null).ToList();
+        var ownersFingerprint = tagged.Count > 0 ? await OwnerDirectory.FingerprintAsync(dataSource, ct) : snapshot.OwnersFingerprint;
         var fetched = plan.ToFetch.Select(m => m.Name).ToHashSet();
         var orphanCandidates = tagged
             .Where(m => plan.Matched.ContainsKey(m.Name) && (ownersFingerprint != snapshot.OwnersFingerprint || fetched.Contains(m.Name)))
             .ToList();
-        var owners = await OwnerDirectory.LoadIfNeededAsync(contextFactory, plan.NewInstances.Concat(orphanCandidates).Select(m => m.Tags), ct);
+        var owners = await OwnerDirectory.LoadIfNeededAsync(contextFactory, plan.NewInstances.Concat(orphanCandidates).Select(m => m.Owner), ct);
 
         var rows = new List<MirroredRow>(details.Count);
         foreach (var marker in plan.ToFetch)
@@ -306,13 +332,13 @@ public sealed partial class ClusterSynchronizer(
             }
             else
             {
-                var owner = owners.Resolve(OwnershipTag.FindIn(info.Tags));
+                var owner = owners.Resolve(OwnershipTag.FindIn(info.Tags) ?? marker.Owner);
                 rows.Add(new MirroredRow(0, vm, owner.UserId, owner.GroupId));
             }
         }
 
         var ownerCandidates = orphanCandidates
-            .Select(m => (plan.Matched[m.Name].Id, Owner: owners.Resolve(OwnershipTag.FindIn(m.Tags))))
+            .Select(m => (plan.Matched[m.Name].Id, Owner: owners.Resolve(m.Owner)))
             .Where(o => o.Owner.IsSomeone)
             .ToList();
 
@@ -353,24 +379,24 @@ public sealed partial class ClusterSynchronizer(
         foreach (var id in parkedIds)
         {
             var parked = snapshot.Rows[id];
-            snapshot.Rows[id] = parked with { Name = $"{parked.Name}#{id}" };
+            snapshot.Set(parked with { Name = $"{parked.Name}#{id}" });
         }
 
         var insertedIds = inserted.ToDictionary(i => i.Name, i => i.Id);
         foreach (var row in rows)
         {
             var id = row.Id != 0 ? row.Id : insertedIds[row.Machine.Name];
-            snapshot.Rows[id] = MirrorState.Of(id, row.Machine);
+            snapshot.Set(MirrorState.Of(id, row.Machine));
         }
 
         foreach (var id in gone.Removed)
         {
-            snapshot.Rows.Remove(id);
+            snapshot.Remove(id);
         }
 
         foreach (var id in gone.Flagged)
         {
-            snapshot.Rows[id] = snapshot.Rows[id] with { MissingSince = now };
+            snapshot.Set(snapshot.Rows[id] with { MissingSince = now });
         }
     }
 
@@ -504,7 +530,7 @@ public sealed partial class ClusterSynchronizer(
     private async Task<int> SyncRuntimeAsync(Cluster cluster, IGanetiRapiClient client, CancellationToken ct)
     {
         var query = await client.QueryAsync("instance", InstanceRuntime.Fields, ct: ct);
-        var states = query.Rows.Select(InstanceRuntime.FromQueryRow).ToList();
+        var states = InstanceRuntime.FromQuery(query);
         RequireDistinctNames(states.Select(s => s.Name), "instance");
         var byName = states.ToDictionary(s => s.Name);
 
@@ -525,7 +551,7 @@ public sealed partial class ClusterSynchronizer(
 
         foreach (var (id, state) in changes)
         {
-            snapshot.Rows[id] = snapshot.Rows[id] with { Status = state.Status, OperState = state.OperState, OperRamMiB = state.OperRamMiB };
+            snapshot.Set(snapshot.Rows[id] with { Status = state.Status, OperState = state.OperState, OperRamMiB = state.OperRamMiB });
         }
 
         liveUpdates.Publish(new VirtualMachinesChanged(cluster.Id, changes.Count <= VirtualMachinesChanged.MaxIds ? [.. changes.Select(c => c.Id)] : []));

@@ -22,16 +22,34 @@ public sealed record InstanceMarker(
 {
     public static readonly string[] Fields = ["name", "uuid", "serial_no", "mtime", "pnode", "snodes", "admin_state", "hypervisor", "tags"];
 
-    public static InstanceMarker FromQueryRow(QueryRow row) => new(
-        Normalize(row["name"].AsString()) ?? "",
-        row["uuid"].AsString(),
-        row["serial_no"].AsInt64(),
-        row["mtime"].AsDouble(),
-        Normalize(row["pnode"].AsString()),
-        [.. (row["snodes"].AsStringList() ?? []).Select(n => Normalize(n) ?? "")],
-        row["admin_state"].AsString(),
-        row["hypervisor"].AsString(),
-        [.. (row["tags"].AsStringList() ?? []).OfType<string>()]);
+    /// <summary>The owner its tags name, parsed once here (every pass looks at it).</summary>
+    public OwnershipTag? Owner { get; } = OwnershipTag.FindIn(Tags);
+
+    /// <summary>
+    /// Every row of a marker query. Runs for every instance of every cluster every few seconds, so the field
+    /// positions are resolved once per answer and cells are read by position.
+    /// </summary>
+    public static List<InstanceMarker> FromQuery(QueryResult result)
+    {
+        var at = QueryFields.Positions(result, Fields);
+        var markers = new List<InstanceMarker>(result.Rows.Count);
+        foreach (var row in result.Rows)
+        {
+            var cells = row.Cells;
+            markers.Add(new InstanceMarker(
+                Normalize(cells[at[0]].AsString()) ?? "",
+                cells[at[1]].AsString(),
+                cells[at[2]].AsInt64(),
+                cells[at[3]].AsDouble(),
+                Normalize(cells[at[4]].AsString()),
+                QueryFields.Strings(cells[at[5]], lowerCase: true),
+                cells[at[6]].AsString(),
+                cells[at[7]].AsString(),
+                QueryFields.Strings(cells[at[8]], lowerCase: false)));
+        }
+
+        return markers;
+    }
 
     internal static string? Normalize(string? name) => name?.ToLowerInvariant();
 }
@@ -41,13 +59,70 @@ public sealed record InstanceRuntime(string Name, string? Status, bool? OperStat
 {
     public static readonly string[] Fields = ["name", "status", "oper_state", "oper_ram"];
 
-    public static InstanceRuntime FromQueryRow(QueryRow row) => new(
-        InstanceMarker.Normalize(row["name"].AsString()) ?? "",
-        row["status"].AsString(),
-        row["oper_state"].AsBoolean(),
-        row["oper_ram"].AsInt64());
+    public static List<InstanceRuntime> FromQuery(QueryResult result)
+    {
+        var at = QueryFields.Positions(result, Fields);
+        var states = new List<InstanceRuntime>(result.Rows.Count);
+        foreach (var row in result.Rows)
+        {
+            var cells = row.Cells;
+            states.Add(new InstanceRuntime(
+                InstanceMarker.Normalize(cells[at[0]].AsString()) ?? "",
+                cells[at[1]].AsString(),
+                cells[at[2]].AsBoolean(),
+                cells[at[3]].AsInt64()));
+        }
+
+        return states;
+    }
 
     public bool Matches(MirrorState vm) => vm.Status == Status && vm.OperState == OperState && vm.OperRamMiB == OperRamMiB;
+}
+
+/// <summary>Reading <c>/2/query</c> answers by field position.</summary>
+internal static class QueryFields
+{
+    public static int[] Positions(QueryResult result, string[] fields)
+    {
+        var positions = new int[fields.Length];
+        for (var i = 0; i < fields.Length; i++)
+        {
+            positions[i] = -1;
+            for (var j = 0; j < result.Fields.Count; j++)
+            {
+                if (result.Fields[j].Name == fields[i])
+                {
+                    positions[i] = j;
+                    break;
+                }
+            }
+
+            if (positions[i] < 0)
+            {
+                throw new Rapi.Exceptions.RapiProtocolException($"The query answer lacks the field '{fields[i]}'.");
+            }
+        }
+
+        return positions;
+    }
+
+    public static string[] Strings(QueryCell cell, bool lowerCase)
+    {
+        if (!cell.HasValue || cell.Value.ValueKind != System.Text.Json.JsonValueKind.Array || cell.Value.GetArrayLength() == 0)
+        {
+            return [];
+        }
+
+        var values = new string[cell.Value.GetArrayLength()];
+        var i = 0;
+        foreach (var item in cell.Value.EnumerateArray())
+        {
+            var text = item.ValueKind == System.Text.Json.JsonValueKind.String ? item.GetString() ?? "" : item.GetRawText();
+            values[i++] = lowerCase ? text.ToLowerInvariant() : text;
+        }
+
+        return values;
+    }
 }
 
 /// <summary>Copies what Ganeti says about an instance onto the portal's row (never the portal-only fields).</summary>

@@ -26,12 +26,12 @@ public sealed class InstancePlan
 
     public HashSet<string> NamesInUse { get; } = [];
 
-    public static InstancePlan Create(IReadOnlyList<InstanceMarker> markers, IReadOnlyList<MirrorState> rows, bool fullListing)
+    public static InstancePlan Create(IReadOnlyList<InstanceMarker> markers, ClusterSnapshot snapshot, bool fullListing)
     {
         var plan = new InstancePlan();
-        var byUuid = rows.Where(r => r.Uuid is not null).GroupBy(r => r.Uuid!).ToDictionary(g => g.Key, g => g.First());
-        var byName = rows.ToDictionary(r => r.Name);
-        var claimed = new HashSet<long>();
+        var byUuid = snapshot.ByUuid;
+        var byName = snapshot.ByName;
+        var claimed = new HashSet<long>(markers.Count);
         var unmatched = new List<InstanceMarker>();
 
         // UUIDs survive renames, so they are matched first; a name alone matches only a row that has no
@@ -62,7 +62,7 @@ public sealed class InstancePlan
             }
         }
 
-        plan.Gone.AddRange(rows.Where(r => !claimed.Contains(r.Id)));
+        plan.Gone.AddRange(snapshot.Rows.Values.Where(r => !claimed.Contains(r.Id)));
         if (fullListing)
         {
             plan.ToFetch.Clear();

@@ -46,6 +46,15 @@ public static class NodeMirror
         return before != Snapshot(node);
     }
 
+    /// <summary>Everything a node listing says that the mirror keeps: equal signatures, nothing to write.</summary>
+    public static string Signature(IReadOnlyList<NodeInfo> nodes, IReadOnlyDictionary<string, string> groupNames) =>
+        string.Join('\u001e', nodes.Select(n => string.Join('\u001f',
+            n.Name, n.Uuid, n.RoleCode, n.Offline, n.Drained, n.MasterCandidate, n.MasterCapable, n.VmCapable, n.GroupUuid,
+            n.GroupUuid is not null && groupNames.TryGetValue(n.GroupUuid, out var group) ? group : null,
+            n.PrimaryIp, n.SecondaryIp, n.MemoryTotal, n.MemoryFree, n.MemoryNode, n.DiskTotal, n.DiskFree, n.CpuTotal, n.CpuNodeOs,
+            n.CpuSockets, n.PrimaryInstanceCount ?? n.PrimaryInstances.Count, n.SecondaryInstanceCount ?? n.SecondaryInstances.Count,
+            string.Join(',', n.Tags), n.SerialNo, n.MTime)));
+
     // Every mirrored value, as one comparable string: cheaper to reason about than a field-by-field compare.
     private static string Snapshot(Node n) => string.Join('\u001f',
         n.Name, n.Uuid, n.Role, n.Offline, n.Drained, n.MasterCandidate, n.MasterCapable, n.VmCapable, n.GroupUuid, n.GroupName,

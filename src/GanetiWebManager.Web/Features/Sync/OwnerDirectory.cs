@@ -1,5 +1,6 @@
 using GanetiWebManager.Web.Data;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace GanetiWebManager.Web.Features.Sync;
 
@@ -16,10 +17,10 @@ public sealed class OwnerDirectory
         _groups = groups;
     }
 
-    /// <summary>Loads users and groups only when some of the given tag lists holds an ownership tag.</summary>
-    public static async Task<OwnerDirectory> LoadIfNeededAsync(IDbContextFactory<AppDbContext> contextFactory, IEnumerable<IReadOnlyList<string>> tagLists, CancellationToken ct)
+    /// <summary>Loads users and groups only when there is some ownership tag to resolve.</summary>
+    public static async Task<OwnerDirectory> LoadIfNeededAsync(IDbContextFactory<AppDbContext> contextFactory, IEnumerable<OwnershipTag?> tags, CancellationToken ct)
     {
-        if (!tagLists.Any(tags => tags.Any(t => t.StartsWith(OwnershipTag.Prefix, StringComparison.Ordinal))))
+        if (!tags.Any(t => t is not null))
         {
             return Empty;
         }
@@ -36,14 +37,15 @@ public sealed class OwnerDirectory
     /// A value that changes whenever a user or group is added, removed or renamed: when it has not, orphans
     /// already checked against their tags need not be checked again.
     /// </summary>
-    public static async Task<string> FingerprintAsync(IDbContextFactory<AppDbContext> contextFactory, CancellationToken ct)
+    public static async Task<string> FingerprintAsync(NpgsqlDataSource dataSource, CancellationToken ct)
     {
-        await using var db = await contextFactory.CreateDbContextAsync(ct);
-        return await db.Database.SqlQueryRaw<string>(
+        // Plain SQL on the shared data source: this runs in every pass of every cluster.
+        await using var command = dataSource.CreateCommand(
             """
             SELECT md5(coalesce((SELECT string_agg(normalized_user_name, ',' ORDER BY normalized_user_name) FROM users), '')
-                || '/' || coalesce((SELECT string_agg(slug, ',' ORDER BY slug) FROM groups), '')) AS "Value"
-            """).SingleAsync(ct);
+                || '/' || coalesce((SELECT string_agg(slug, ',' ORDER BY slug) FROM groups), ''))
+            """);
+        return (string)(await command.ExecuteScalarAsync(ct))!;
     }
 
     public ResolvedOwner Resolve(OwnershipTag? tag) => tag switch

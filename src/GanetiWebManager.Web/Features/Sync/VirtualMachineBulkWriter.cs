@@ -35,6 +35,19 @@ public static class VirtualMachineBulkWriter
             return [];
         }
 
+        if (rows.All(r => r.Id == 0))
+        {
+            // Only new instances (a first sync): straight into the table, the data is written once.
+            await CopyAsync(connection, $"COPY virtual_machines (cluster_id, notes, pending_delete, owner_user_id, owner_group_id, {MirroredColumns}) FROM STDIN (FORMAT BINARY)",
+                rows, async (import, row) =>
+                {
+                    await import.WriteAsync(clusterId, NpgsqlDbType.Integer, ct);
+                    await import.WriteAsync("", NpgsqlDbType.Text, ct);
+                    await import.WriteAsync(false, NpgsqlDbType.Boolean, ct);
+                }, ct);
+            return await IdsOfAsync(connection, clusterId, rows.Select(r => r.Machine.Name).ToArray(), ct);
+        }
+
         await using (var create = new NpgsqlCommand(
             $"CREATE TEMP TABLE vm_sync ON COMMIT DROP AS SELECT id, owner_user_id, owner_group_id, {MirroredColumns} FROM virtual_machines WITH NO DATA",
             connection))
@@ -42,46 +55,8 @@ public static class VirtualMachineBulkWriter
             await create.ExecuteNonQueryAsync(ct);
         }
 
-        await using (var import = await connection.BeginBinaryImportAsync(
-            $"COPY vm_sync (id, owner_user_id, owner_group_id, {MirroredColumns}) FROM STDIN (FORMAT BINARY)", ct))
-        {
-            foreach (var row in rows)
-            {
-                var vm = row.Machine;
-                await import.StartRowAsync(ct);
-                await import.WriteAsync(row.Id, NpgsqlDbType.Bigint, ct);
-                await WriteNullableAsync(import, row.OwnerUserId, NpgsqlDbType.Uuid, ct);
-                await WriteNullableAsync(import, row.OwnerGroupId, NpgsqlDbType.Integer, ct);
-                await import.WriteAsync(vm.Name, NpgsqlDbType.Varchar, ct);
-                await WriteNullableAsync(import, vm.Uuid, NpgsqlDbType.Text, ct);
-                await WriteNullableAsync(import, vm.Status, NpgsqlDbType.Varchar, ct);
-                await WriteNullableAsync(import, vm.OperState, NpgsqlDbType.Boolean, ct);
-                await WriteNullableAsync(import, vm.OperRamMiB, NpgsqlDbType.Bigint, ct);
-                await WriteNullableAsync(import, vm.AdminState, NpgsqlDbType.Varchar, ct);
-                await WriteNullableAsync(import, vm.Os, NpgsqlDbType.Text, ct);
-                await WriteNullableAsync(import, vm.Hypervisor, NpgsqlDbType.Text, ct);
-                await WriteNullableAsync(import, vm.Vcpus, NpgsqlDbType.Integer, ct);
-                await WriteNullableAsync(import, vm.MinMemoryMiB, NpgsqlDbType.Bigint, ct);
-                await WriteNullableAsync(import, vm.MaxMemoryMiB, NpgsqlDbType.Bigint, ct);
-                await WriteNullableAsync(import, vm.DiskTemplate, NpgsqlDbType.Text, ct);
-                await import.WriteAsync(vm.DiskTotalMiB, NpgsqlDbType.Bigint, ct);
-                await import.WriteAsync(DisksJson(vm.Disks), NpgsqlDbType.Jsonb, ct);
-                await import.WriteAsync(NicsJson(vm.Nics), NpgsqlDbType.Jsonb, ct);
-                await WriteNullableAsync(import, vm.PrimaryNode, NpgsqlDbType.Text, ct);
-                await import.WriteAsync(vm.SecondaryNodes.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text, ct);
-                await WriteNullableAsync(import, vm.NetworkPort, NpgsqlDbType.Integer, ct);
-                await import.WriteAsync(vm.HvParams, NpgsqlDbType.Jsonb, ct);
-                await import.WriteAsync(vm.BeParams, NpgsqlDbType.Jsonb, ct);
-                await import.WriteAsync(vm.OsParams, NpgsqlDbType.Jsonb, ct);
-                await import.WriteAsync(vm.Tags.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text, ct);
-                await WriteNullableAsync(import, vm.SerialNo, NpgsqlDbType.Bigint, ct);
-                await WriteNullableAsync(import, vm.Ctime, NpgsqlDbType.Double, ct);
-                await WriteNullableAsync(import, vm.Mtime, NpgsqlDbType.Double, ct);
-                await import.WriteAsync(vm.SearchText, NpgsqlDbType.Text, ct);
-            }
-
-            await import.CompleteAsync(ct);
-        }
+        await CopyAsync(connection, $"COPY vm_sync (id, owner_user_id, owner_group_id, {MirroredColumns}) FROM STDIN (FORMAT BINARY)",
+            rows, (import, row) => import.WriteAsync(row.Id, NpgsqlDbType.Bigint, ct), ct);
 
         var assignments = string.Join(", ", MirroredColumns.Split(", ").Select(c => $"{c} = s.{c}"));
         await using (var update = new NpgsqlCommand(
@@ -112,6 +87,65 @@ public static class VirtualMachineBulkWriter
         }
 
         return inserted;
+    }
+
+    /// <summary>One binary COPY of the rows: the caller's leading columns, then the owner and Ganeti's fields.</summary>
+    private static async Task CopyAsync(
+        NpgsqlConnection connection, string copy, IReadOnlyCollection<MirroredRow> rows,
+        Func<NpgsqlBinaryImporter, MirroredRow, Task> writeLeadingColumns, CancellationToken ct)
+    {
+        await using var import = await connection.BeginBinaryImportAsync(copy, ct);
+        foreach (var row in rows)
+        {
+            var vm = row.Machine;
+            await import.StartRowAsync(ct);
+            await writeLeadingColumns(import, row);
+            await WriteNullableAsync(import, row.OwnerUserId, NpgsqlDbType.Uuid, ct);
+            await WriteNullableAsync(import, row.OwnerGroupId, NpgsqlDbType.Integer, ct);
+            await import.WriteAsync(vm.Name, NpgsqlDbType.Varchar, ct);
+            await WriteNullableAsync(import, vm.Uuid, NpgsqlDbType.Text, ct);
+            await WriteNullableAsync(import, vm.Status, NpgsqlDbType.Varchar, ct);
+            await WriteNullableAsync(import, vm.OperState, NpgsqlDbType.Boolean, ct);
+            await WriteNullableAsync(import, vm.OperRamMiB, NpgsqlDbType.Bigint, ct);
+            await WriteNullableAsync(import, vm.AdminState, NpgsqlDbType.Varchar, ct);
+            await WriteNullableAsync(import, vm.Os, NpgsqlDbType.Text, ct);
+            await WriteNullableAsync(import, vm.Hypervisor, NpgsqlDbType.Text, ct);
+            await WriteNullableAsync(import, vm.Vcpus, NpgsqlDbType.Integer, ct);
+            await WriteNullableAsync(import, vm.MinMemoryMiB, NpgsqlDbType.Bigint, ct);
+            await WriteNullableAsync(import, vm.MaxMemoryMiB, NpgsqlDbType.Bigint, ct);
+            await WriteNullableAsync(import, vm.DiskTemplate, NpgsqlDbType.Text, ct);
+            await import.WriteAsync(vm.DiskTotalMiB, NpgsqlDbType.Bigint, ct);
+            await import.WriteAsync(DisksJson(vm.Disks), NpgsqlDbType.Jsonb, ct);
+            await import.WriteAsync(NicsJson(vm.Nics), NpgsqlDbType.Jsonb, ct);
+            await WriteNullableAsync(import, vm.PrimaryNode, NpgsqlDbType.Text, ct);
+            await import.WriteAsync(vm.SecondaryNodes.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text, ct);
+            await WriteNullableAsync(import, vm.NetworkPort, NpgsqlDbType.Integer, ct);
+            await import.WriteAsync(vm.HvParams, NpgsqlDbType.Jsonb, ct);
+            await import.WriteAsync(vm.BeParams, NpgsqlDbType.Jsonb, ct);
+            await import.WriteAsync(vm.OsParams, NpgsqlDbType.Jsonb, ct);
+            await import.WriteAsync(vm.Tags.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text, ct);
+            await WriteNullableAsync(import, vm.SerialNo, NpgsqlDbType.Bigint, ct);
+            await WriteNullableAsync(import, vm.Ctime, NpgsqlDbType.Double, ct);
+            await WriteNullableAsync(import, vm.Mtime, NpgsqlDbType.Double, ct);
+            await import.WriteAsync(vm.SearchText, NpgsqlDbType.Text, ct);
+        }
+
+        await import.CompleteAsync(ct);
+    }
+
+    private static async Task<List<(long Id, string Name)>> IdsOfAsync(NpgsqlConnection connection, int clusterId, string[] names, CancellationToken ct)
+    {
+        var ids = new List<(long Id, string Name)>(names.Length);
+        await using var select = new NpgsqlCommand("SELECT id, name FROM virtual_machines WHERE cluster_id = $1 AND name = ANY($2)", connection);
+        select.Parameters.Add(new NpgsqlParameter { Value = clusterId });
+        select.Parameters.Add(new NpgsqlParameter { Value = names });
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            ids.Add((reader.GetInt64(0), reader.GetString(1)));
+        }
+
+        return ids;
     }
 
     /// <summary>Runtime state of many VMs in one statement.</summary>

@@ -5,7 +5,6 @@ using GanetiWebManager.FakeRapi.Faults;
 using GanetiWebManager.Testing;
 using GanetiWebManager.Web.Data;
 using GanetiWebManager.Web.Domain.Clusters;
-using GanetiWebManager.Web.Features.Clusters;
 using GanetiWebManager.Web.Features.Sync;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -158,24 +157,8 @@ public sealed class ClusterSyncFaultTests : IAsyncLifetime
         health.ShouldContain("\"failing\"");
     }
 
-    private async Task<int> RegisterFakeAsync()
-    {
-        var connector = _portal.Services.GetRequiredService<ClusterConnector>();
-        await using var db = await _db.CreateDbContextAsync();
-        var cluster = new Cluster
-        {
-            Slug = "fake",
-            Hostname = _fake.BaseUrl.Host,
-            Port = _fake.BaseUrl.Port,
-            RapiUsername = _fake.WriteUser.Name,
-            RapiPasswordProtected = connector.ProtectPassword(_fake.WriteUser.Password),
-            CertificateSha256 = _fake.CertificateSha256,
-            CreatedAt = TimeProvider.System.GetUtcNow(),
-        };
-        db.Clusters.Add(cluster);
-        await db.SaveChangesAsync();
-        return cluster.Id;
-    }
+    private async Task<int> RegisterFakeAsync() =>
+        (await ClusterRegistration.AddAsync(_portal.Services, "fake", _fake.BaseUrl, _fake.CertificateSha256, _fake.WriteUser.Name, _fake.WriteUser.Password)).Id;
 
     private Task<int> VmCountAsync() => Query(db => db.VirtualMachines.CountAsync(v => v.ClusterId == _clusterId));
 

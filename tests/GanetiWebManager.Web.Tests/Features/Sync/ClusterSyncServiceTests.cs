@@ -84,13 +84,14 @@ public sealed class ClusterSyncServiceTests : IAsyncLifetime
         (await LockHolderAsync(cluster.Id)).ShouldNotBe(firstHolder);
     }
 
-    /// <summary>The PostgreSQL backend holding the cluster's sync lock (exactly one, or the test fails).</summary>
+    /// <summary>The PostgreSQL backend holding the cluster's sync lock in this database (exactly one, or the test fails).</summary>
     private async Task<int> LockHolderAsync(int clusterId)
     {
         await using var connection = new NpgsqlConnection(_database.ConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
-            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND objsubid = 2 AND granted", connection);
+            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND objsubid = 2 AND granted " +
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())", connection);
         command.Parameters.Add(new NpgsqlParameter { Value = (long)0x47_57_53_59 });
         command.Parameters.Add(new NpgsqlParameter { Value = (long)clusterId });
         var holders = new List<int>();

@@ -87,13 +87,13 @@ public sealed class ClusterSynchronizerRealClusterTests : IAsyncLifetime
     {
         await CreateAsync("still");
         await _synchronizer.SyncAsync(_cluster.Id, SyncParts.All, CancellationToken.None);
-        var before = await SyncTestDatabase.RowVersionsAsync(_database.ConnectionString);
+        var before = await RowVersions.ReadAsync(_database.ConnectionString);
 
         var result = await _synchronizer.SyncAsync(_cluster.Id, SyncParts.Info | SyncParts.Instances | SyncParts.Runtime, CancellationToken.None);
 
         result.Succeeded.ShouldBeTrue(result.Failure?.Message);
         result.InstancesFetched.ShouldBe(0, "unchanged instances are not fetched again");
-        (await SyncTestDatabase.RowVersionsAsync(_database.ConnectionString)).ShouldBe(before);
+        (await RowVersions.ReadAsync(_database.ConnectionString)).ShouldBe(before);
     }
 
     [Fact]
