@@ -3,6 +3,7 @@ using GanetiWebManager.Web.Data;
 using GanetiWebManager.Web.Features.Accounts;
 using GanetiWebManager.Web.Features.Clusters;
 using GanetiWebManager.Web.Features.Health;
+using GanetiWebManager.Web.Features.Jobs;
 using GanetiWebManager.Web.Features.LiveUpdates;
 using GanetiWebManager.Web.Features.Overview;
 using GanetiWebManager.Web.Features.Sync;
@@ -27,6 +28,7 @@ public static class PortalComposition
         services.AddAccounts();
         services.AddHealth();
         services.AddClusterSync();
+        services.AddJobs();
         services.AddScoped<OverviewService>();
 
         // UI

@@ -1,6 +1,7 @@
 using GanetiWebManager.Web.Data;
 using GanetiWebManager.Web.Features.Accounts;
 using GanetiWebManager.Web.Features.Clusters;
+using GanetiWebManager.Web.Features.Jobs;
 using GanetiWebManager.Web.Features.LiveUpdates;
 using GanetiWebManager.Web.Features.Sync;
 using Microsoft.Extensions.Configuration;
@@ -33,6 +34,7 @@ public static class PortalServices
         services.AddSingleton<LiveUpdateHub>();
         services.AddAccounts();
         services.AddClusterSync();
+        services.AddJobs();
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         await provider.GetRequiredService<SchemaMigrator>().MigrateAsync(CancellationToken.None);
         return provider;

@@ -6,6 +6,7 @@ using GanetiWebManager.Web.Data;
 using GanetiWebManager.Web.Domain.Clusters;
 using GanetiWebManager.Web.Domain.VirtualMachines;
 using GanetiWebManager.Web.Features.Clusters;
+using GanetiWebManager.Web.Features.Jobs;
 using GanetiWebManager.Web.Features.LiveUpdates;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -53,6 +54,8 @@ public sealed record SyncResult(int ClusterId, ClusterFailure? Failure)
 
     public int InstancesFetched { get; set; }
 
+    public int JobsDiscovered { get; set; }
+
     public bool ChangedInventory => Inserted + Updated + MarkedMissing + Removed + RuntimeUpdated + NodesChanged + OwnersRecovered > 0 || InfoChanged;
 }
 
@@ -67,6 +70,7 @@ public sealed partial class ClusterSynchronizer(
     IDbContextFactory<AppDbContext> contextFactory,
     NpgsqlDataSource dataSource,
     ClusterConnector connector,
+    JobDiscovery jobDiscovery,
     LiveUpdateHub liveUpdates,
     IOptions<SyncOptions> options,
     IOptions<RapiSettings> rapiSettings,
@@ -121,6 +125,11 @@ public sealed partial class ClusterSynchronizer(
             if (parts.HasFlag(SyncParts.Runtime))
             {
                 result.RuntimeUpdated = await SyncRuntimeAsync(cluster, client, ct);
+            }
+
+            if (parts.HasFlag(SyncParts.Jobs))
+            {
+                result.JobsDiscovered = (await jobDiscovery.SyncJobsAsync(cluster, client, ct)).Discovered;
             }
         }
         catch (Exception e) when (ClusterFailure.From(e) is { } failure)
