@@ -22,6 +22,8 @@ public class PortalFactory : WebApplicationFactory<Program>
             ["Database:ConnectionString"] = database.ConnectionString,
             ["Bootstrap:SuperuserName"] = SuperuserName,
             ["Bootstrap:SuperuserPassword"] = SuperuserPassword,
+            // Off unless a test asks for it: a background sync would race tests that arrange clusters by hand.
+            ["Sync:Enabled"] = "false",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
