@@ -16,7 +16,7 @@ namespace GanetiWebManager.Testing;
 /// </summary>
 public static class PortalServices
 {
-    public static async Task<ServiceProvider> CreateAsync(TestDatabase database, IDictionary<string, string?>? settings = null)
+    public static async Task<ServiceProvider> CreateAsync(TestDatabase database, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? configure = null)
     {
         var values = new Dictionary<string, string?> { ["Database:ConnectionString"] = database.ConnectionString };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
@@ -35,6 +35,7 @@ public static class PortalServices
         services.AddAccounts();
         services.AddClusterSync();
         services.AddJobs();
+        configure?.Invoke(services); // last, so a test can replace a registration (e.g. wrap the RAPI client factory)
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         await provider.GetRequiredService<SchemaMigrator>().MigrateAsync(CancellationToken.None);
         return provider;

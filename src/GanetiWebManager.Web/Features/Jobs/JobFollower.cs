@@ -53,6 +53,11 @@ public sealed partial class JobFollower(
             return;
         }
 
+        if (options.Value.Testing.PauseAt != JobPausePoint.None)
+        {
+            LogTestingPause(options.Value.Testing.PauseAt);
+        }
+
         var nextScan = DateTimeOffset.MinValue;
         try
         {
@@ -432,6 +437,9 @@ public sealed partial class JobFollower(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The job follower is disabled (Jobs:FollowerEnabled = false)")]
     private partial void LogDisabled();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Jobs:Testing:PauseAt is {Point}: every job submission will stop there and hang. This setting is for the crash tests only")]
+    private partial void LogTestingPause(JobPausePoint point);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Looking for unfinished jobs failed")]
     private partial void LogScanFailed(Exception exception);
