@@ -136,4 +136,5 @@ public static class JobOperations
     public const string InstanceStartup = "instance.startup";
     public const string InstanceShutdown = "instance.shutdown";
     public const string InstanceReboot = "instance.reboot";
+    public const string InstanceReinstall = "instance.reinstall";
 }

@@ -37,7 +37,7 @@ public abstract record JobAction
     [JsonIgnore]
     public virtual bool CarriesMarker => true;
 
-    /// <summary>The first line of the job's summary as Ganeti will write it, e.g. <c>INSTANCE_REINSTALL(web1)</c>.</summary>
+    /// <summary>A line of the job's summary as Ganeti will write it, e.g. <c>INSTANCE_REINSTALL(web1)</c>.</summary>
     [JsonIgnore]
     public virtual string? ExpectedSummary => null;
 

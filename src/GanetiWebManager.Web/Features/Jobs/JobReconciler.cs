@@ -170,7 +170,7 @@ public sealed partial class JobReconciler(
         var from = (intent.LastAttemptAt ?? intent.CreatedAt) - ClockSkew;
         var until = (intent.LastAttemptAt ?? intent.CreatedAt) + rapiSettings.Value.RequestTimeout + options.Value.AnswerGrace + ClockSkew;
         return queue
-            .Where(j => j.Summary.Count > 0 && j.Summary[0] == summary && !taken.Contains(j.Id.Value) && JobMarkers.FindIn(j).Count == 0)
+            .Where(j => j.Summary.Contains(summary) && !taken.Contains(j.Id.Value) && JobMarkers.FindIn(j).Count == 0)
             .Where(j => j.ReceivedAt is { } received && received >= from && received <= until)
             .OrderBy(j => j.Id.Value)
             .FirstOrDefault();

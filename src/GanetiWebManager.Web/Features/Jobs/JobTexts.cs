@@ -15,7 +15,7 @@ public static class JobTexts
         "instance.remove" => "Delete",
         "instance.migrate" => "Migrate",
         "instance.failover" => "Fail over",
-        "instance.reinstall" => "Reinstall",
+        JobOperations.InstanceReinstall => "Reinstall",
         "instance.rename" => "Rename",
         "instance.set_params" => "Modify",
         "node.evacuate" => "Evacuate",

@@ -14,6 +14,7 @@ public sealed class JobActionTypesTests
         new ShutdownInstance("web1", 120),
         new RebootInstance("web1", Hard: true, ShutdownTimeoutSeconds: 0),
         new RebootInstance("web1", Hard: false),
+        new ReinstallInstance("web1", "debootstrap+default", Start: true),
         new CreateInstance(new CreateInstanceRequest { Name = "web9", DiskTemplate = "diskless", OsType = "debootstrap+default", Nics = [new NicDefinition { Link = "br0" }] }),
     ];
 
@@ -36,6 +37,7 @@ public sealed class JobActionTypesTests
         new StartInstance("a").Operation.ShouldBe(JobOperations.InstanceStartup);
         new ShutdownInstance("a", 0).Operation.ShouldBe(JobOperations.InstanceShutdown);
         new RebootInstance("a", true).Operation.ShouldBe(JobOperations.InstanceReboot);
+        new ReinstallInstance("a", null, Start: false).Operation.ShouldBe(JobOperations.InstanceReinstall);
         new CreateInstance(new CreateInstanceRequest { Name = "a", DiskTemplate = "diskless" }).Operation.ShouldBe(JobOperations.InstanceCreate);
     }
 
