@@ -3,6 +3,7 @@ using GanetiWebManager.Rapi.Exceptions;
 using GanetiWebManager.Rapi.Models;
 using GanetiWebManager.Web.Data;
 using GanetiWebManager.Web.Domain.Clusters;
+using GanetiWebManager.Web.Domain.Jobs;
 using GanetiWebManager.Web.Features.LiveUpdates;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -28,6 +29,12 @@ public sealed partial class JobDiscovery(
     TimeProvider timeProvider,
     ILogger<JobDiscovery> logger)
 {
+    // Clusters that may have recent jobs whose VM or node the portal did not have yet (unknown after a start).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, bool> _unlinked = new();
+
+    /// <summary>Notes that a job of the cluster was recorded without the id of its VM or node.</summary>
+    public void NoteUnlinked(int clusterId) => _unlinked[clusterId] = true;
+
     /// <summary>One pass for one cluster. RAPI failures propagate (the synchronizer records them on the cluster).</summary>
     public async Task<JobPassResult> SyncJobsAsync(Cluster cluster, IGanetiRapiClient client, CancellationToken ct)
     {
@@ -41,13 +48,15 @@ public sealed partial class JobDiscovery(
 
         var pending = await reconciler.LoadPendingAsync(cluster.Id, ct);
 
-        List<long> unknownIds;
-        await using (var db = await contextFactory.CreateDbContextAsync(ct))
+        var floor = lastSeen ?? 0;
+        List<long> unknownIds = [.. ids.Where(id => id > floor)];
+        if (unknownIds.Count > 0)
         {
-            var floor = lastSeen ?? 0;
+            // Only when Ganeti has new jobs: an idle cluster's pass reads just its (usually empty) intents.
+            await using var db = await contextFactory.CreateDbContextAsync(ct);
             var known = await db.Jobs.Where(j => j.ClusterId == cluster.Id && j.GanetiJobId > floor)
                 .Select(j => j.GanetiJobId!.Value).ToListAsync(ct);
-            unknownIds = [.. ids.Where(id => id > floor).Except(known)];
+            unknownIds = [.. unknownIds.Except(known)];
         }
 
         // New jobs: in full one by one when few, from one bulk listing when many (and on first contact, where
@@ -110,7 +119,10 @@ public sealed partial class JobDiscovery(
             await reconciler.ResolveAsync(cluster, client, queue, ct);
         }
 
-        await LinkCreatedObjectsAsync(cluster.Id, ct);
+        if (_unlinked.GetValueOrDefault(cluster.Id, true))
+        {
+            _unlinked[cluster.Id] = await LinkCreatedObjectsAsync(cluster.Id, ct);
+        }
 
         if (ids.Count > 0 && ids[^1] != cluster.Sync.LastSeenJobId && ids[^1] > (lastSeen ?? -1))
         {
@@ -150,6 +162,11 @@ public sealed partial class JobDiscovery(
         }
 
         liveUpdates.Publish(new JobChanged(clusterId, job.Id, job.VirtualMachineId, job.NodeId));
+        if (job.TargetKind != JobTargetKind.Cluster && job.VirtualMachineId is null && job.NodeId is null)
+        {
+            NoteUnlinked(clusterId);
+        }
+
         if (!job.IsFinished || !complete)
         {
             // Unfinished jobs are followed to their end; finished ones from the bulk listing still lack their
@@ -161,10 +178,11 @@ public sealed partial class JobDiscovery(
     }
 
     /// <summary>
-    /// A job that creates a VM (or acts on a node) is discovered before the sync mirrors its object; link it once
-    /// the object exists. An UPDATE that finds nothing writes nothing.
+    /// A job that creates a VM is discovered before the sync mirrors the VM: link such jobs to their object once it
+    /// exists. Returns whether some recent job is still unlinked (so the next pass tries again). Statements that find
+    /// nothing write nothing.
     /// </summary>
-    private async Task LinkCreatedObjectsAsync(int clusterId, CancellationToken ct)
+    private async Task<bool> LinkCreatedObjectsAsync(int clusterId, CancellationToken ct)
     {
         var since = timeProvider.GetUtcNow() - TimeSpan.FromDays(1);
         await using var db = await contextFactory.CreateDbContextAsync(ct);
@@ -182,6 +200,10 @@ public sealed partial class JobDiscovery(
             WHERE j.cluster_id = {clusterId} AND j.node_id IS NULL AND j.target_kind = 'Node'
               AND j.created_at > {since} AND n.cluster_id = j.cluster_id AND n.name = j.target_name
             """, ct);
+        return await db.Jobs.AnyAsync(
+            j => j.ClusterId == clusterId && j.CreatedAt > since
+                 && ((j.TargetKind == JobTargetKind.VirtualMachine && j.VirtualMachineId == null) || (j.TargetKind == JobTargetKind.Node && j.NodeId == null)),
+            ct);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Cluster {Cluster}: {Count} jobs started outside the portal discovered")]

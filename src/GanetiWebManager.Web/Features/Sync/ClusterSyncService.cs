@@ -14,6 +14,7 @@ namespace GanetiWebManager.Web.Features.Sync;
 /// </summary>
 public sealed partial class ClusterSyncService(
     ClusterSynchronizer synchronizer,
+    ClusterSnapshots snapshots,
     IDbContextFactory<AppDbContext> contextFactory,
     NpgsqlDataSource dataSource,
     SyncRequests requests,
@@ -159,6 +160,8 @@ public sealed partial class ClusterSyncService(
                 _locks[clusterId] = connection;
             }
 
+            // Another instance may have synced the cluster while this one did not hold the lock.
+            snapshots.Forget(clusterId);
             return true;
         }
 

@@ -70,6 +70,7 @@ public sealed partial class ClusterSynchronizer(
     IDbContextFactory<AppDbContext> contextFactory,
     NpgsqlDataSource dataSource,
     ClusterConnector connector,
+    ClusterSnapshots snapshots,
     JobDiscovery jobDiscovery,
     LiveUpdateHub liveUpdates,
     IOptions<SyncOptions> options,
@@ -105,6 +106,7 @@ public sealed partial class ClusterSynchronizer(
 
         var client = connector.GetClient(cluster);
         var result = new SyncResult(clusterId, null);
+        var completed = false;
         try
         {
             if (parts.HasFlag(SyncParts.Info))
@@ -131,12 +133,22 @@ public sealed partial class ClusterSynchronizer(
             {
                 result.JobsDiscovered = (await jobDiscovery.SyncJobsAsync(cluster, client, ct)).Discovered;
             }
+
+            completed = true;
         }
         catch (Exception e) when (ClusterFailure.From(e) is { } failure)
         {
             LogSyncFailed(cluster.Slug, failure.Kind, failure.Message);
             await RecordFailureAsync(cluster, failure, ct);
             return result with { Failure = failure };
+        }
+        finally
+        {
+            if (!completed)
+            {
+                // A pass that stopped half-way may have written part of its changes: read afresh next time.
+                snapshots.Forget(clusterId);
+            }
         }
 
         await RecordSuccessAsync(cluster, result.ChangedInventory, ct);
@@ -272,15 +284,20 @@ public sealed partial class ClusterSynchronizer(
         var markers = query.Rows.Select(InstanceMarker.FromQueryRow).ToList();
         RequireDistinctNames(markers.Select(m => m.Name), "instance");
 
-        var existing = await LoadMirrorStateAsync(cluster.Id, ct);
-        var plan = InstancePlan.Create(markers, existing, fullListing);
+        var snapshot = await GetSnapshotAsync(cluster.Id, ct);
+        var plan = InstancePlan.Create(markers, [.. snapshot.Rows.Values], fullListing);
         result.InstancesFetched = plan.ToFetch.Count;
-
         var details = await FetchDetailsAsync(client, plan.ToFetch, ct);
-        var owners = await OwnerDirectory.LoadIfNeededAsync(
-            contextFactory,
-            plan.NewInstances.Select(m => m.Tags).Concat(plan.OrphansWithOwnershipTags.Select(o => o.Marker.Tags)),
-            ct);
+
+        // Orphans are checked against their ownership tags when their tags changed, or when users or groups
+        // were added, removed or renamed since the last check (a rebuilt portal recovers its owners).
+        var tagged = markers.Where(m => OwnershipTag.FindIn(m.Tags) is not null).ToList();
+        var ownersFingerprint = tagged.Count > 0 ? await OwnerDirectory.FingerprintAsync(contextFactory, ct) : snapshot.OwnersFingerprint;
+        var fetched = plan.ToFetch.Select(m => m.Name).ToHashSet();
+        var orphanCandidates = tagged
+            .Where(m => plan.Matched.ContainsKey(m.Name) && (ownersFingerprint != snapshot.OwnersFingerprint || fetched.Contains(m.Name)))
+            .ToList();
+        var owners = await OwnerDirectory.LoadIfNeededAsync(contextFactory, plan.NewInstances.Concat(orphanCandidates).Select(m => m.Tags), ct);
 
         var rows = new List<MirroredRow>(details.Count);
         foreach (var marker in plan.ToFetch)
@@ -303,35 +320,86 @@ public sealed partial class ClusterSynchronizer(
             }
         }
 
-        var recovered = plan.OrphansWithOwnershipTags
-            .Select(o => (o.State.Id, Owner: owners.Resolve(OwnershipTag.FindIn(o.Marker.Tags))))
+        var ownerCandidates = orphanCandidates
+            .Select(m => (plan.Matched[m.Name].Id, Owner: owners.Resolve(OwnershipTag.FindIn(m.Tags))))
             .Where(o => o.Owner.IsSomeone)
             .ToList();
 
-        if (rows.Count == 0 && plan.Gone.Count == 0 && recovered.Count == 0)
+        if (rows.Count > 0 || plan.Gone.Count > 0 || ownerCandidates.Count > 0)
         {
-            return;
+            var now = timeProvider.GetUtcNow();
+            var parkedIds = plan.RenamedIds.Concat(plan.Gone.Where(g => plan.NamesInUse.Contains(g.Name)).Select(g => g.Id)).Distinct().ToList();
+            IReadOnlyList<(long Id, string Name)> inserted;
+            GoneOutcome gone;
+            await using (var connection = await dataSource.OpenConnectionAsync(ct))
+            await using (var transaction = await connection.BeginTransactionAsync(ct))
+            {
+                // Names move between rows on rename; park the moving ones and any stale holder of a name first.
+                await ParkNamesAsync(connection, parkedIds, ct);
+                inserted = await VirtualMachineBulkWriter.UpsertAsync(connection, cluster.Id, rows, ct);
+                gone = await HandleGoneAsync(connection, plan.Gone, now, ct);
+                result.OwnersRecovered = await SetOwnersAsync(connection, ownerCandidates, ct);
+                await transaction.CommitAsync(ct);
+            }
+
+            result.Inserted = inserted.Count;
+            result.Updated = rows.Count - inserted.Count;
+            result.MarkedMissing = gone.Flagged.Count;
+            result.Removed = gone.Removed.Count;
+            UpdateSnapshot(snapshot, rows, inserted, parkedIds, gone, now);
+            var changedIds = rows.Where(r => r.Id != 0).Select(r => r.Id).Concat(inserted.Select(i => i.Id))
+                .Concat(gone.Flagged).Concat(gone.Removed).Concat(ownerCandidates.Select(o => o.Id)).ToList();
+            liveUpdates.Publish(new VirtualMachinesChanged(cluster.Id, changedIds.Count <= VirtualMachinesChanged.MaxIds ? changedIds : []));
         }
 
-        var now = timeProvider.GetUtcNow();
-        IReadOnlyList<long> inserted;
-        await using (var connection = await dataSource.OpenConnectionAsync(ct))
-        await using (var transaction = await connection.BeginTransactionAsync(ct))
+        snapshot.OwnersFingerprint = ownersFingerprint;
+    }
+
+    private static void UpdateSnapshot(
+        ClusterSnapshot snapshot, List<MirroredRow> rows, IReadOnlyList<(long Id, string Name)> inserted,
+        List<long> parkedIds, GoneOutcome gone, DateTimeOffset now)
+    {
+        foreach (var id in parkedIds)
         {
-            // Names move between rows on rename; park the moving ones and any stale holder of a name first.
-            await ParkNamesAsync(connection, plan.RenamedIds.Concat(plan.Gone.Where(g => plan.NamesInUse.Contains(g.Name)).Select(g => g.Id)), ct);
-            inserted = await VirtualMachineBulkWriter.UpsertAsync(connection, cluster.Id, rows, ct);
-            await FlagGoneAsync(connection, plan.Gone, now, result, ct);
-            await SetOwnersAsync(connection, recovered, ct);
-            await transaction.CommitAsync(ct);
+            var parked = snapshot.Rows[id];
+            snapshot.Rows[id] = parked with { Name = $"{parked.Name}#{id}" };
         }
 
-        result.Inserted = inserted.Count;
-        result.Updated = rows.Count - inserted.Count;
-        result.OwnersRecovered = recovered.Count;
-        var changedIds = rows.Where(r => r.Id != 0).Select(r => r.Id).Concat(inserted)
-            .Concat(plan.Gone.Select(g => g.Id)).Concat(recovered.Select(r => r.Id)).ToList();
-        liveUpdates.Publish(new VirtualMachinesChanged(cluster.Id, changedIds.Count <= VirtualMachinesChanged.MaxIds ? changedIds : []));
+        var insertedIds = inserted.ToDictionary(i => i.Name, i => i.Id);
+        foreach (var row in rows)
+        {
+            var id = row.Id != 0 ? row.Id : insertedIds[row.Machine.Name];
+            snapshot.Rows[id] = MirrorState.Of(id, row.Machine);
+        }
+
+        foreach (var id in gone.Removed)
+        {
+            snapshot.Rows.Remove(id);
+        }
+
+        foreach (var id in gone.Flagged)
+        {
+            snapshot.Rows[id] = snapshot.Rows[id] with { MissingSince = now };
+        }
+    }
+
+    private async Task<ClusterSnapshot> GetSnapshotAsync(int clusterId, CancellationToken ct)
+    {
+        if (snapshots.Get(clusterId) is { } snapshot)
+        {
+            return snapshot;
+        }
+
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var rows = await db.VirtualMachines.AsNoTracking()
+            .Where(v => v.ClusterId == clusterId)
+            .Select(v => new MirrorState(
+                v.Id, v.Name, v.Uuid, v.SerialNo, v.Mtime, v.PrimaryNode, v.SecondaryNodes, v.AdminState, v.Hypervisor,
+                v.MissingSince, v.Status, v.OperState, v.OperRamMiB))
+            .ToListAsync(ct);
+        snapshot = new ClusterSnapshot(rows);
+        snapshots.Set(clusterId, snapshot);
+        return snapshot;
     }
 
     private async Task<Dictionary<string, InstanceInfo>> FetchDetailsAsync(IGanetiRapiClient client, List<InstanceMarker> wanted, CancellationToken ct)
@@ -367,20 +435,9 @@ public sealed partial class ClusterSynchronizer(
         return new Dictionary<string, InstanceInfo>(found);
     }
 
-    private async Task<List<MirrorState>> LoadMirrorStateAsync(int clusterId, CancellationToken ct)
+    private static async Task ParkNamesAsync(NpgsqlConnection connection, List<long> ids, CancellationToken ct)
     {
-        await using var db = await contextFactory.CreateDbContextAsync(ct);
-        return await db.VirtualMachines.AsNoTracking()
-            .Where(v => v.ClusterId == clusterId)
-            .Select(v => new MirrorState(
-                v.Id, v.Name, v.Uuid, v.SerialNo, v.Mtime, v.PrimaryNode, v.SecondaryNodes, v.AdminState, v.Hypervisor,
-                v.MissingSince, v.PendingDelete, v.OwnerUserId == null && v.OwnerGroupId == null))
-            .ToListAsync(ct);
-    }
-
-    private static async Task ParkNamesAsync(NpgsqlConnection connection, IEnumerable<long> ids, CancellationToken ct)
-    {
-        var parked = ids.Distinct().ToArray();
+        var parked = ids.ToArray();
         if (parked.Length == 0)
         {
             return;
@@ -393,33 +450,51 @@ public sealed partial class ClusterSynchronizer(
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    private static async Task FlagGoneAsync(NpgsqlConnection connection, IReadOnlyList<MirrorState> gone, DateTimeOffset now, SyncResult result, CancellationToken ct)
+    private static async Task<GoneOutcome> HandleGoneAsync(NpgsqlConnection connection, List<MirrorState> gone, DateTimeOffset now, CancellationToken ct)
     {
-        // A VM whose delete job was submitted is removed once Ganeti no longer has it; any other is
-        // flagged missing for an admin to confirm (product-spec §6, §9).
-        var remove = gone.Where(g => g.PendingDelete).Select(g => g.Id).ToArray();
-        var flag = gone.Where(g => !g.PendingDelete && g.MissingSince is null).Select(g => g.Id).ToArray();
-        if (remove.Length > 0)
+        if (gone.Count == 0)
+        {
+            return new GoneOutcome([], []);
+        }
+
+        // A VM whose delete job was submitted is removed once Ganeti no longer has it; any other is flagged
+        // missing for an admin to confirm (product-spec §6, §9). "Pending delete" is the portal's own flag,
+        // so it is read here rather than trusted from the snapshot.
+        var pendingDelete = new List<long>();
+        await using (var read = new NpgsqlCommand("SELECT id FROM virtual_machines WHERE id = ANY($1) AND pending_delete", connection))
+        {
+            read.Parameters.Add(new NpgsqlParameter { Value = gone.Select(g => g.Id).ToArray() });
+            await using var reader = await read.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                pendingDelete.Add(reader.GetInt64(0));
+            }
+        }
+
+        var flagged = gone.Where(g => g.MissingSince is null && !pendingDelete.Contains(g.Id)).Select(g => g.Id).ToList();
+        if (pendingDelete.Count > 0)
         {
             await using var delete = new NpgsqlCommand("DELETE FROM virtual_machines WHERE id = ANY($1)", connection);
-            delete.Parameters.Add(new NpgsqlParameter { Value = remove });
-            result.Removed = await delete.ExecuteNonQueryAsync(ct);
+            delete.Parameters.Add(new NpgsqlParameter { Value = pendingDelete.ToArray() });
+            await delete.ExecuteNonQueryAsync(ct);
         }
 
-        if (flag.Length > 0)
+        if (flagged.Count > 0)
         {
             await using var update = new NpgsqlCommand("UPDATE virtual_machines SET missing_since = $2 WHERE id = ANY($1)", connection);
-            update.Parameters.Add(new NpgsqlParameter { Value = flag });
+            update.Parameters.Add(new NpgsqlParameter { Value = flagged.ToArray() });
             update.Parameters.Add(new NpgsqlParameter { Value = now });
-            result.MarkedMissing = await update.ExecuteNonQueryAsync(ct);
+            await update.ExecuteNonQueryAsync(ct);
         }
+
+        return new GoneOutcome(flagged, pendingDelete);
     }
 
-    private static async Task SetOwnersAsync(NpgsqlConnection connection, List<(long Id, ResolvedOwner Owner)> owners, CancellationToken ct)
+    private static async Task<int> SetOwnersAsync(NpgsqlConnection connection, List<(long Id, ResolvedOwner Owner)> owners, CancellationToken ct)
     {
         if (owners.Count == 0)
         {
-            return;
+            return 0;
         }
 
         // Only rows that are still orphans: an owner set meanwhile by an admin wins over a tag.
@@ -432,7 +507,7 @@ public sealed partial class ClusterSynchronizer(
         command.Parameters.Add(new NpgsqlParameter { Value = owners.Select(o => o.Id).ToArray() });
         command.Parameters.Add(new NpgsqlParameter { Value = owners.Select(o => o.Owner.UserId).ToArray() });
         command.Parameters.Add(new NpgsqlParameter { Value = owners.Select(o => o.Owner.GroupId).ToArray() });
-        await command.ExecuteNonQueryAsync(ct);
+        return await command.ExecuteNonQueryAsync(ct);
     }
 
     private async Task<int> SyncRuntimeAsync(Cluster cluster, IGanetiRapiClient client, CancellationToken ct)
@@ -442,19 +517,9 @@ public sealed partial class ClusterSynchronizer(
         RequireDistinctNames(states.Select(s => s.Name), "instance");
         var byName = states.ToDictionary(s => s.Name);
 
-        List<(long Id, string Name, string? Status, bool? OperState, long? OperRamMiB)> current;
-        await using (var db = await contextFactory.CreateDbContextAsync(ct))
-        {
-            current = (await db.VirtualMachines.AsNoTracking()
-                .Where(v => v.ClusterId == cluster.Id)
-                .Select(v => new { v.Id, v.Name, v.Status, v.OperState, v.OperRamMiB })
-                .ToListAsync(ct))
-                .Select(v => (v.Id, v.Name, v.Status, v.OperState, v.OperRamMiB))
-                .ToList();
-        }
-
-        var changes = current
-            .Where(v => byName.TryGetValue(v.Name, out var s) && (s.Status != v.Status || s.OperState != v.OperState || s.OperRamMiB != v.OperRamMiB))
+        var snapshot = await GetSnapshotAsync(cluster.Id, ct);
+        var changes = snapshot.Rows.Values
+            .Where(v => byName.TryGetValue(v.Name, out var s) && !s.Matches(v))
             .Select(v => (v.Id, byName[v.Name]))
             .ToList();
         if (changes.Count == 0)
@@ -465,6 +530,11 @@ public sealed partial class ClusterSynchronizer(
         await using (var connection = await dataSource.OpenConnectionAsync(ct))
         {
             await VirtualMachineBulkWriter.UpdateRuntimeAsync(connection, changes, ct);
+        }
+
+        foreach (var (id, state) in changes)
+        {
+            snapshot.Rows[id] = snapshot.Rows[id] with { Status = state.Status, OperState = state.OperState, OperRamMiB = state.OperRamMiB };
         }
 
         liveUpdates.Publish(new VirtualMachinesChanged(cluster.Id, changes.Count <= VirtualMachinesChanged.MaxIds ? [.. changes.Select(c => c.Id)] : []));
@@ -549,7 +619,7 @@ public sealed partial class ClusterSynchronizer(
     private partial void LogSynced(string cluster, int inserted, int updated, int missing, int runtime, int nodes);
 }
 
-/// <summary>What the database holds of one VM, as much as the diff needs (cheap to load for 5,000 rows).</summary>
+/// <summary>What the database holds of one VM's Ganeti fields: all the diff needs (cheap to keep for 5,000 rows).</summary>
 public sealed record MirrorState(
     long Id,
     string Name,
@@ -561,10 +631,18 @@ public sealed record MirrorState(
     string? AdminState,
     string? Hypervisor,
     DateTimeOffset? MissingSince,
-    bool PendingDelete,
-    bool IsOrphan)
+    string? Status,
+    bool? OperState,
+    long? OperRamMiB)
 {
+    public static MirrorState Of(long id, VirtualMachine vm) => new(
+        id, vm.Name, vm.Uuid, vm.SerialNo, vm.Mtime, vm.PrimaryNode, vm.SecondaryNodes, vm.AdminState, vm.Hypervisor,
+        null, vm.Status, vm.OperState, vm.OperRamMiB);
+
     public bool MatchesConfiguration(InstanceMarker m) =>
         Name == m.Name && Uuid == m.Uuid && SerialNo == m.SerialNo && Mtime == m.Mtime && PrimaryNode == m.PrimaryNode
         && SecondaryNodes.SequenceEqual(m.SecondaryNodes) && AdminState == m.AdminState && Hypervisor == m.Hypervisor;
 }
+
+/// <summary>Rows flagged missing, and rows removed because their delete job had been submitted.</summary>
+public sealed record GoneOutcome(List<long> Flagged, List<long> Removed);

@@ -47,7 +47,7 @@ public sealed record InstanceRuntime(string Name, string? Status, bool? OperStat
         row["oper_state"].AsBoolean(),
         row["oper_ram"].AsInt64());
 
-    public bool Matches(VirtualMachine vm) => vm.Status == Status && vm.OperState == OperState && vm.OperRamMiB == OperRamMiB;
+    public bool Matches(MirrorState vm) => vm.Status == Status && vm.OperState == OperState && vm.OperRamMiB == OperRamMiB;
 }
 
 /// <summary>Copies what Ganeti says about an instance onto the portal's row (never the portal-only fields).</summary>

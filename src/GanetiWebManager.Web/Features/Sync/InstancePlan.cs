@@ -26,9 +26,6 @@ public sealed class InstancePlan
 
     public HashSet<string> NamesInUse { get; } = [];
 
-    /// <summary>Orphan rows whose instance carries an ownership tag: the owner may exist by now.</summary>
-    public List<(MirrorState State, InstanceMarker Marker)> OrphansWithOwnershipTags { get; } = [];
-
     public static InstancePlan Create(IReadOnlyList<InstanceMarker> markers, IReadOnlyList<MirrorState> rows, bool fullListing)
     {
         var plan = new InstancePlan();
@@ -86,11 +83,6 @@ public sealed class InstancePlan
         if (!row.MatchesConfiguration(marker) || row.MissingSince is not null)
         {
             ToFetch.Add(marker);
-        }
-
-        if (row.IsOrphan && OwnershipTag.FindIn(marker.Tags) is not null)
-        {
-            OrphansWithOwnershipTags.Add((row, marker));
         }
     }
 }

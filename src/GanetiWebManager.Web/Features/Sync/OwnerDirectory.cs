@@ -32,6 +32,20 @@ public sealed class OwnerDirectory
         return new OwnerDirectory(users, groups);
     }
 
+    /// <summary>
+    /// A value that changes whenever a user or group is added, removed or renamed: when it has not, orphans
+    /// already checked against their tags need not be checked again.
+    /// </summary>
+    public static async Task<string> FingerprintAsync(IDbContextFactory<AppDbContext> contextFactory, CancellationToken ct)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        return await db.Database.SqlQueryRaw<string>(
+            """
+            SELECT md5(coalesce((SELECT string_agg(normalized_user_name, ',' ORDER BY normalized_user_name) FROM users), '')
+                || '/' || coalesce((SELECT string_agg(slug, ',' ORDER BY slug) FROM groups), '')) AS "Value"
+            """).SingleAsync(ct);
+    }
+
     public ResolvedOwner Resolve(OwnershipTag? tag) => tag switch
     {
         { Kind: OwnerKind.User } when _users.TryGetValue(tag.Name.ToUpperInvariant(), out var userId) => new(userId, null),

@@ -10,6 +10,7 @@ public static class SyncServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<SyncRequests>();
+        services.AddSingleton<ClusterSnapshots>();
         services.AddSingleton<ClusterSynchronizer>();
         services.AddHostedService<ClusterSyncService>();
         return services;

@@ -25,9 +25,9 @@ public static class VirtualMachineBulkWriter
     /// <summary>
     /// Inserts the rows with id 0 and updates the others, inside the caller's transaction. Each row carries
     /// its existing id (0 for a new instance) and, for new ones, the owner resolved from its tag.
-    /// Returns the ids of the inserted rows.
+    /// Returns the ids and names of the inserted rows.
     /// </summary>
-    public static async Task<IReadOnlyList<long>> UpsertAsync(
+    public static async Task<IReadOnlyList<(long Id, string Name)>> UpsertAsync(
         NpgsqlConnection connection, int clusterId, IReadOnlyCollection<MirroredRow> rows, CancellationToken ct)
     {
         if (rows.Count == 0)
@@ -92,17 +92,17 @@ public static class VirtualMachineBulkWriter
             await update.ExecuteNonQueryAsync(ct);
         }
 
-        var inserted = new List<long>();
+        var inserted = new List<(long Id, string Name)>();
         await using (var insert = new NpgsqlCommand(
             $"INSERT INTO virtual_machines (cluster_id, owner_user_id, owner_group_id, notes, pending_delete, {MirroredColumns}) " +
-            $"SELECT $1, owner_user_id, owner_group_id, '', false, {MirroredColumns} FROM vm_sync WHERE id = 0 RETURNING id",
+            $"SELECT $1, owner_user_id, owner_group_id, '', false, {MirroredColumns} FROM vm_sync WHERE id = 0 RETURNING id, name",
             connection))
         {
             insert.Parameters.Add(new NpgsqlParameter { Value = clusterId });
             await using var reader = await insert.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
-                inserted.Add(reader.GetInt64(0));
+                inserted.Add((reader.GetInt64(0), reader.GetString(1)));
             }
         }
 

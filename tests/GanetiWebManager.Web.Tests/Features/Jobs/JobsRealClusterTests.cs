@@ -21,6 +21,7 @@ namespace GanetiWebManager.Web.Tests.Features.Jobs;
 /// started outside the portal are discovered, attached to their VM and followed.
 /// </summary>
 [Trait("Category", "RealCluster")]
+[Collection(RealClusterGroup.Name)]
 public sealed class JobsRealClusterTests : IAsyncLifetime
 {
     private readonly SandboxCluster _sandbox = SandboxCluster.FromEnvironment();

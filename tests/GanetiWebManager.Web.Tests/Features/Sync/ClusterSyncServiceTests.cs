@@ -14,6 +14,7 @@ namespace GanetiWebManager.Web.Tests.Features.Sync;
 /// instances on one database exactly one syncs a cluster (and the other takes over when it goes).
 /// </summary>
 [Trait("Category", "RealCluster")]
+[Collection(RealClusterGroup.Name)]
 public sealed class ClusterSyncServiceTests : IAsyncLifetime
 {
     private static readonly Dictionary<string, string?> FastSync = new()

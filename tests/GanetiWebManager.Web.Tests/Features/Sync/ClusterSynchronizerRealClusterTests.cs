@@ -16,6 +16,7 @@ namespace GanetiWebManager.Web.Tests.Features.Sync;
 /// cleared, and nothing is ever deleted on a failure.
 /// </summary>
 [Trait("Category", "RealCluster")]
+[Collection(RealClusterGroup.Name)]
 public sealed class ClusterSynchronizerRealClusterTests : IAsyncLifetime
 {
     private readonly SandboxCluster _sandbox = SandboxCluster.FromEnvironment();
