@@ -29,7 +29,7 @@ public static class PortalComposition
         services.AddHealth();
         services.AddClusterSync();
         services.AddJobs();
-        services.AddScoped<OverviewService>();
+        services.AddInventoryViews();
 
         // UI
         services.AddRazorComponents().AddInteractiveServerComponents();

@@ -30,9 +30,9 @@ public sealed class SignInTests(PortalInBrowserFixture fixture)
         // The page is interactive over the circuit (blazor.web.js from the 9.0 pack talking to a .NET 10 server):
         // following a menu link is handled by the client-side router without a full load.
         await page.WaitForFunctionAsync("() => window.Blazor !== undefined");
-        await navigation.GetByText("Jobs", new() { Exact = true }).ClickAsync();
+        await navigation.GetByText("Templates", new() { Exact = true }).ClickAsync();
         await Expect(page.GetByTestId("not-available")).ToBeVisibleAsync();
-        await Expect(page).ToHaveURLAsync(fixture.Portal.BaseUrl + "/jobs");
+        await Expect(page).ToHaveURLAsync(fixture.Portal.BaseUrl + "/templates");
 
         await page.GotoAsync("/");
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Overview" })).ToBeVisibleAsync();

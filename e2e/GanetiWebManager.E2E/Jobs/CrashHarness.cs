@@ -58,7 +58,7 @@ internal sealed class CrashHarness(TestDatabase database, IBrowser browser)
     }
 
     /// <summary>Signs in as the superuser, opens the VM's power actions and clicks one of them.</summary>
-    public async Task<IBrowserContext> ClickAsync(PortalProcess portal, long vmId, string buttonTestId)
+    public async Task<IBrowserContext> ClickAsync(PortalProcess portal, string clusterSlug, string vmName, string buttonTestId)
     {
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = portal.BaseUrl });
         var page = await context.NewPageAsync();
@@ -68,7 +68,7 @@ internal sealed class CrashHarness(TestDatabase database, IBrowser browser)
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Overview" })).ToBeVisibleAsync();
 
-        await page.GotoAsync($"/vms/{vmId}/power");
+        await page.GotoAsync(Web.Components.Shared.PortalLinks.Vm(clusterSlug, vmName));
         // Clicks before the circuit is up would land on the pre-rendered page and do nothing.
         await Expect(page.Locator("[data-testid=vm-power-actions][data-interactive=true]")).ToBeVisibleAsync();
         var button = page.GetByTestId(buttonTestId);

@@ -64,11 +64,11 @@ public sealed class CrashSafetyRealClusterTests(ITestOutputHelper output) : IAsy
         int markedAtKill;
         await using (var first = await PortalProcess.StartAsync(database, CrashHarness.FastPortal(killAt)))
         {
-            var vmId = await harness.WaitForAsync(
+            await harness.WaitForAsync(
                 db => db.VirtualMachines.Where(v => v.Name == name && v.Status == "ADMIN_down").Select(v => v.Id).FirstOrDefaultAsync(),
                 id => id != 0, TimeSpan.FromSeconds(30), $"the sync of {name}", first);
 
-            await using var browser = await harness.ClickAsync(first, vmId, "vm-start");
+            await using var browser = await harness.ClickAsync(first, "sandbox", name, "vm-start");
             (jobId, marker) = CrashHarness.ParsePause(await first.WaitForLineAsync(JobTestingPause.LinePrefix + " " + killAt, TimeSpan.FromSeconds(30)));
             await first.KillAndWaitAsync();
 

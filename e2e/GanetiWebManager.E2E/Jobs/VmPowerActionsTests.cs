@@ -67,7 +67,7 @@ public sealed class VmPowerActionsTests(ITestOutputHelper output) : IAsyncLifeti
         page.Console += (_, m) => { if (m.Type == "error") { consoleErrors.Add(m.Text); } };
         await SignInAsync(page);
 
-        await page.GotoAsync($"/vms/{vmId}/power");
+        await page.GotoAsync(Web.Components.Shared.PortalLinks.Vm("sandbox", _name));
         await Expect(page.Locator("[data-testid=vm-power-actions][data-interactive=true]")).ToBeVisibleAsync();
         // Every job state the page shows, in order, recorded in the browser (a fast job passes through in a blink).
         await page.EvaluateAsync("""
@@ -81,7 +81,8 @@ public sealed class VmPowerActionsTests(ITestOutputHelper output) : IAsyncLifeti
               new MutationObserver(record).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-status', 'data-job-id'] });
             }
             """);
-        var status = page.GetByTestId("vm-status");
+        // The page's status chip (in the header; the overview tab shows it again).
+        var status = page.GetByTestId("vm-status").First;
         await Expect(status).ToHaveTextAsync("ADMIN_down");
 
         await RunAsync(page, "vm-start", confirm: null, expectedOperation: "Start", expectedStatus: "running");
@@ -116,7 +117,7 @@ public sealed class VmPowerActionsTests(ITestOutputHelper output) : IAsyncLifeti
         await Expect(page.GetByTestId("vm-job-operation")).ToHaveTextAsync(expectedOperation);
         await Expect(job).ToHaveAttributeAsync("data-status", "Success", new() { Timeout = 60_000 });
         await Expect(page.GetByTestId("vm-job-status")).ToHaveTextAsync("Succeeded");
-        await Expect(page.GetByTestId("vm-status")).ToHaveTextAsync(expectedStatus, new() { Timeout = 30_000 });
+        await Expect(page.GetByTestId("vm-status").First).ToHaveTextAsync(expectedStatus, new() { Timeout = 30_000 });
 
         var states = (await page.EvaluateAsync<string[]>("() => window.gwmJobStates")).Where(s => s.StartsWith(jobId + ":", StringComparison.Ordinal)).Select(s => s[(jobId!.Length + 1)..]).ToList();
         output.WriteLine($"{button}: job {jobId} showed {string.Join(" → ", states)}");

@@ -39,6 +39,9 @@ internal sealed class JobConfiguration : IEntityTypeConfiguration<Job>
         builder.HasIndex(j => j.ClusterId).HasFilter("submission = 'Pending'").HasDatabaseName("ix_jobs_pending_intents");
         builder.HasIndex(j => new { j.VirtualMachineId, j.Id });
         builder.HasIndex(j => new { j.NodeId, j.Id });
+        // Job lists are newest first, for all clusters or one (0004).
+        builder.HasIndex(j => new { j.CreatedAt, j.Id });
+        builder.HasIndex(j => new { j.ClusterId, j.CreatedAt, j.Id });
         // The follower and the reconciler look only at what is not finished.
         builder.HasIndex(j => j.Status).HasFilter("status NOT IN ('Success', 'Error', 'Canceled', 'Unknown')");
     }

@@ -5,13 +5,6 @@ using RapiJobStatus = GanetiWebManager.Rapi.Models.JobStatus;
 
 namespace GanetiWebManager.Web.Features.Jobs;
 
-/// <summary>One line of a job's log as the portal keeps it (<c>jobs.log</c> is a JSON array of these).</summary>
-public sealed record JobLogLine(long Serial, DateTimeOffset Time, string Type, string Message)
-{
-    public static List<JobLogLine> Parse(string json) =>
-        JsonSerializer.Deserialize<List<JobLogLine>>(json, JobActionTypes.JsonOptions) ?? [];
-}
-
 /// <summary>Copies what Ganeti says of a job onto its row; only real changes touch the row (EF writes nothing otherwise).</summary>
 public static class JobMirror
 {
@@ -91,7 +84,8 @@ public static class JobMirror
             return false;
         }
 
-        var log = JobLogLine.Parse(job.Log);
+        // jobs.log is a JSON array of {serial, time, type, message} (JobLog reads it for the pages).
+        var log = JobLog.Parse(job.Log).ToList();
         log.AddRange(fresh);
         job.Log = JsonSerializer.Serialize(log, JobActionTypes.JsonOptions);
         job.LastLogSerial = fresh[^1].Serial;

@@ -27,11 +27,11 @@ public sealed record JobView(
 
     public static JobView From(Job job, int recentLogLines)
     {
-        var log = JobLogLine.Parse(job.Log);
+        var log = JobLog.Parse(job.Log);
         return new JobView(
             job.Id,
             job.Operation,
-            JobTexts.Operation(job.Operation),
+            JobDescriptions.Describe(job.Operation, job.Summary),
             job.Status,
             JobTexts.Status(job),
             job.IsFinished,
@@ -41,7 +41,7 @@ public sealed record JobView(
             job.CreatedAt,
             job.StartedAt,
             job.EndedAt,
-            log.Count > recentLogLines ? log[^recentLogLines..] : log,
+            log.Count > recentLogLines ? [.. log.Skip(log.Count - recentLogLines)] : log,
             job.ErrorMessage ?? (job.IsFinished ? null : job.SubmissionError),
             job.ErrorClass,
             job.ErrorCode);

@@ -49,7 +49,7 @@ public sealed partial class JobSubmitter(
     /// sends it, and returns once Ganeti accepted, refused or failed to answer. The job is then followed in the
     /// background; watch it through <see cref="JobChanged"/>. Callers check permissions first.
     /// </summary>
-    public async Task<JobSubmitResult> SubmitAsync(JobTarget target, JobAction action, JobRequester requester, CancellationToken ct = default)
+    public async Task<JobSubmitResult> SubmitAsync(JobActionTarget target, JobAction action, JobRequester requester, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(action);
@@ -107,7 +107,7 @@ public sealed partial class JobSubmitter(
         return await SendAsync(intent, action, cluster);
     }
 
-    private async Task<Job> RecordIntentAsync(JobTarget target, JobAction action, JobRequester requester, CancellationToken ct)
+    private async Task<Job> RecordIntentAsync(JobActionTarget target, JobAction action, JobRequester requester, CancellationToken ct)
     {
         var now = timeProvider.GetUtcNow();
         var job = new Job

@@ -72,7 +72,7 @@ public static class JobTargets
     }
 
     /// <summary>The target with the ids of the portal's rows for it (null when the portal has no such VM or node yet).</summary>
-    public static async Task<JobTarget> ResolveAsync(AppDbContext db, int clusterId, JobInfo job, CancellationToken ct)
+    public static async Task<JobActionTarget> ResolveAsync(AppDbContext db, int clusterId, JobInfo job, CancellationToken ct)
     {
         var (kind, name) = Describe(job);
         switch (kind)
@@ -81,20 +81,20 @@ public static class JobTargets
                 var vmName = name!.ToLowerInvariant();
                 var vmId = await db.VirtualMachines.Where(v => v.ClusterId == clusterId && v.Name == vmName)
                     .Select(v => (long?)v.Id).SingleOrDefaultAsync(ct);
-                return new JobTarget(clusterId, kind, vmName, VirtualMachineId: vmId);
+                return new JobActionTarget(clusterId, kind, vmName, VirtualMachineId: vmId);
             case JobTargetKind.Node:
                 var nodeName = name!.ToLowerInvariant();
                 var nodeId = await db.Nodes.Where(n => n.ClusterId == clusterId && n.Name == nodeName)
                     .Select(n => (int?)n.Id).SingleOrDefaultAsync(ct);
-                return new JobTarget(clusterId, kind, nodeName, NodeId: nodeId);
+                return new JobActionTarget(clusterId, kind, nodeName, NodeId: nodeId);
             default:
                 var slug = name ?? await db.Clusters.Where(c => c.Id == clusterId).Select(c => c.Slug).SingleAsync(ct);
-                return new JobTarget(clusterId, JobTargetKind.Cluster, slug);
+                return new JobActionTarget(clusterId, JobTargetKind.Cluster, slug);
         }
     }
 
     /// <summary>A row for a job the portal did not submit (source Outside), before its details are applied.</summary>
-    public static Job NewDiscovered(int clusterId, JobInfo job, JobTarget target, DateTimeOffset now) => new()
+    public static Job NewDiscovered(int clusterId, JobInfo job, JobActionTarget target, DateTimeOffset now) => new()
     {
         ClusterId = clusterId,
         GanetiJobId = job.Id.Value,

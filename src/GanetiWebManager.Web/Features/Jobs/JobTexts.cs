@@ -2,27 +2,10 @@ using GanetiWebManager.Web.Domain.Jobs;
 
 namespace GanetiWebManager.Web.Features.Jobs;
 
-/// <summary>How jobs are named and described on pages.</summary>
+/// <summary>How a job's state is described next to the action that started it.</summary>
 public static class JobTexts
 {
-    /// <summary>A short verb phrase for an operation, e.g. <c>instance.startup</c> → <c>Start</c>.</summary>
-    public static string Operation(string operation) => operation switch
-    {
-        JobOperations.InstanceStartup => "Start",
-        JobOperations.InstanceShutdown => "Shut down",
-        JobOperations.InstanceReboot => "Reboot",
-        JobOperations.InstanceCreate => "Create",
-        "instance.remove" => "Delete",
-        "instance.migrate" => "Migrate",
-        "instance.failover" => "Fail over",
-        JobOperations.InstanceReinstall => "Reinstall",
-        "instance.rename" => "Rename",
-        "instance.set_params" => "Modify",
-        "node.evacuate" => "Evacuate",
-        "node.migrate" => "Migrate all",
-        _ => operation,
-    };
-
+    /// <summary>A job's state in words, telling apart the portal's own outcomes (refused, unconfirmed, not sent).</summary>
     public static string Status(Job job) => job.Status switch
     {
         JobStatus.Pending when job.SubmissionError is not null => "Unconfirmed",

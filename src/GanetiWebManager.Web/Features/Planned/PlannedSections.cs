@@ -7,12 +7,8 @@ internal static class PlannedSections
 {
     private static readonly Dictionary<string, string> Titles = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["vms"] = "Virtual machines",
         ["vms/create"] = "Create a virtual machine",
         ["templates"] = "Templates",
-        ["clusters"] = "Clusters",
-        ["nodes"] = "Nodes",
-        ["jobs"] = "Jobs",
         ["import"] = "Import",
         ["search"] = "Search",
         ["profile"] = "Profile",

@@ -67,7 +67,7 @@ public sealed class JobMirrorTests
         job.StartedAt.ShouldNotBeNull();
         job.EndedAt.ShouldBeNull();
         job.LastLogSerial.ShouldBe(1);
-        JobLogLine.Parse(job.Log).Single().Message.ShouldBe("* checking disk consistency");
+        JobLog.Parse(job.Log).Single().Message.ShouldBe("* checking disk consistency");
         job.Result.ShouldBeNull("a running job has no result yet");
         job.ErrorMessage.ShouldBeNull();
     }
@@ -96,7 +96,7 @@ public sealed class JobMirrorTests
         job.ErrorMessage.ShouldBe("Ganeti refused the request: Instance 'web1' is marked to be offline (the object is not in a state that allows this; try again once it has changed).");
         job.EndedAt.ShouldNotBeNull();
         job.Result.ShouldNotBeNull().ShouldContain("wrong_state");
-        JobLogLine.Parse(job.Log).Select(l => l.Serial).ShouldBe([1L, 2L]);
+        JobLog.Parse(job.Log).Select(l => l.Serial).ShouldBe([1L, 2L]);
     }
 
     [Fact]
@@ -157,7 +157,7 @@ public sealed class JobMirrorTests
         JobMirror.AppendLog(job, [new JobLogEntry(2, t, "message", "b"), new JobLogEntry(3, t, "message", "c")]).ShouldBeTrue();
         JobMirror.AppendLog(job, [new JobLogEntry(3, t, "message", "c")]).ShouldBeFalse();
 
-        JobLogLine.Parse(job.Log).Select(l => l.Message).ShouldBe(["a", "b", "c"]);
+        JobLog.Parse(job.Log).Select(l => l.Message).ShouldBe(["a", "b", "c"]);
         job.LastLogSerial.ShouldBe(3);
     }
 

@@ -76,15 +76,15 @@ public sealed class VmActionRunner(IDbContextFactory<AppDbContext> contextFactor
             var busy = await db.Jobs.AsNoTracking()
                 .Where(j => j.VirtualMachineId == vm.Id && j.Source == JobSource.Portal && Unfinished.Contains(j.Status))
                 .OrderByDescending(j => j.Id)
-                .Select(j => new { j.Id, j.Operation })
+                .Select(j => new { j.Id, j.Operation, j.Summary })
                 .FirstOrDefaultAsync(ct);
             if (busy is not null)
             {
-                return VmActionResult.Refused($"Another action on {vm.Name} has not finished yet ({JobTexts.Operation(busy.Operation)}, job {busy.Id}). Wait for it to end.");
+                return VmActionResult.Refused($"Another action on {vm.Name} has not finished yet ({JobDescriptions.Describe(busy.Operation, busy.Summary)}, job {busy.Id}). Wait for it to end.");
             }
         }
 
-        var result = await submitter.SubmitAsync(JobTarget.For(vm), action(vm), JobRequester.From(user), ct);
+        var result = await submitter.SubmitAsync(JobActionTarget.For(vm), action(vm), JobRequester.From(user), ct);
         return result.Submission switch
         {
             JobSubmission.Submitted => new VmActionResult(VmActionOutcome.Accepted, result.JobId, $"Ganeti job {result.GanetiJobId} was queued."),

@@ -6,13 +6,13 @@ using GanetiWebManager.Web.Domain.VirtualMachines;
 namespace GanetiWebManager.Web.Features.Jobs;
 
 /// <summary>The object a job acts on: its cluster and, when there is one, the VM or node.</summary>
-public sealed record JobTarget(int ClusterId, JobTargetKind Kind, string Name, long? VirtualMachineId = null, int? NodeId = null)
+public sealed record JobActionTarget(int ClusterId, JobTargetKind Kind, string Name, long? VirtualMachineId = null, int? NodeId = null)
 {
-    public static JobTarget For(VirtualMachine vm) => new(vm.ClusterId, JobTargetKind.VirtualMachine, vm.Name, VirtualMachineId: vm.Id);
+    public static JobActionTarget For(VirtualMachine vm) => new(vm.ClusterId, JobTargetKind.VirtualMachine, vm.Name, VirtualMachineId: vm.Id);
 
-    public static JobTarget For(Node node) => new(node.ClusterId, JobTargetKind.Node, node.Name, NodeId: node.Id);
+    public static JobActionTarget For(Node node) => new(node.ClusterId, JobTargetKind.Node, node.Name, NodeId: node.Id);
 
-    public static JobTarget For(Cluster cluster) => new(cluster.Id, JobTargetKind.Cluster, cluster.Slug);
+    public static JobActionTarget For(Cluster cluster) => new(cluster.Id, JobTargetKind.Cluster, cluster.Slug);
 }
 
 /// <summary>Who asks for a job (kept by name too, so the history survives the user).</summary>
