@@ -205,6 +205,7 @@ cmd_test() {
   [ ${#FAILED[@]} -eq 0 ] || { print_summary; exit 1; }
 
   stage rapi-unit dotnet_test tests/GanetiWebManager.Rapi.Tests --filter "Category!=Contract"
+  stage fake-rapi dotnet_test tests/GanetiWebManager.FakeRapi.Tests
   stage web dotnet_test tests/GanetiWebManager.Web.Tests
   stage rapi-contract dotnet_test tests/GanetiWebManager.Rapi.Tests --filter "Category=Contract"
   stage e2e dotnet_test e2e/GanetiWebManager.E2E

@@ -7,11 +7,14 @@ namespace GanetiWebManager.E2E;
 /// One portal (on its own database) and one Chromium for a test collection. Chromium is Debian's
 /// (CHROMIUM_PATH, default /usr/bin/chromium): Playwright cannot download browsers here.
 /// </summary>
-public sealed class PortalInBrowserFixture : IAsyncLifetime
+public class PortalInBrowserFixture : IAsyncLifetime
 {
     private IPlaywright _playwright = null!;
 
     public PortalFactory Portal { get; private set; } = null!;
+
+    /// <summary>Settings for the portal under test, on top of PortalFactory's.</summary>
+    protected virtual IDictionary<string, string?>? Settings => null;
 
     public IBrowser Browser { get; private set; } = null!;
 
@@ -27,7 +30,7 @@ public sealed class PortalInBrowserFixture : IAsyncLifetime
         }
 
         var database = await TestDatabase.CreateAsync("e2e");
-        Portal = new PortalFactory(database, kestrel: true);
+        Portal = new PortalFactory(database, kestrel: true, Settings);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -37,6 +40,10 @@ public sealed class PortalInBrowserFixture : IAsyncLifetime
             Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
         });
         Directory.CreateDirectory(ArtifactsDirectory);
+
+        // A 2-core CI machine running the portal, PostgreSQL, Ganeti and Chromium at once is slow at times:
+        // generous waits keep the tests about behaviour, not about the machine's load.
+        Assertions.SetDefaultExpectTimeout(15_000);
     }
 
     public async Task DisposeAsync()
@@ -51,6 +58,7 @@ public sealed class PortalInBrowserFixture : IAsyncLifetime
     public async Task<(IBrowserContext Context, IPage Page, List<string> ConsoleErrors)> NewPageAsync()
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = Portal.BaseUrl, ViewportSize = new() { Width = 1280, Height = 900 } });
+        context.SetDefaultTimeout(30_000);
         var page = await context.NewPageAsync();
         var errors = new List<string>();
         page.Console += (_, message) =>
@@ -69,4 +77,32 @@ public sealed class PortalInBrowserFixture : IAsyncLifetime
 public sealed class PortalInBrowserGroup : ICollectionFixture<PortalInBrowserFixture>
 {
     public const string Name = "portal in browser";
+}
+
+/// <summary>A portal whose background sync runs, on short intervals, for tests against the real cluster.</summary>
+public sealed class SyncingPortalInBrowserFixture : PortalInBrowserFixture
+{
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Sync:Enabled"] = "true",
+        ["Sync:ConfigInterval"] = "00:00:02",
+        ["Sync:RuntimeInterval"] = "00:00:02",
+        ["Sync:NodeInterval"] = "00:00:05",
+    };
+}
+
+[CollectionDefinition(Name)]
+public sealed class RealClusterPortalGroup : ICollectionFixture<SyncingPortalInBrowserFixture>
+{
+    public const string Name = "real cluster portal in browser";
+}
+
+/// <summary>
+/// A portal of their own for the inventory page tests: they assert exact counts of seeded clusters, which
+/// tests that register real clusters on the shared portal would change.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class InventoryPortalGroup : ICollectionFixture<PortalInBrowserFixture>
+{
+    public const string Name = "inventory portal in browser";
 }

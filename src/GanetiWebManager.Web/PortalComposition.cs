@@ -2,6 +2,7 @@ using GanetiWebManager.Web.Components;
 using GanetiWebManager.Web.Data;
 using GanetiWebManager.Web.Features.Accounts;
 using GanetiWebManager.Web.Features.Clusters;
+using GanetiWebManager.Web.Features.Clusters.Registry;
 using GanetiWebManager.Web.Features.Health;
 using GanetiWebManager.Web.Features.Jobs;
 using GanetiWebManager.Web.Features.LiveUpdates;
@@ -30,6 +31,7 @@ public static class PortalComposition
         services.AddClusterSync();
         services.AddJobs();
         services.AddInventoryViews();
+        services.AddClusterRegistry();
 
         // UI
         services.AddRazorComponents().AddInteractiveServerComponents();

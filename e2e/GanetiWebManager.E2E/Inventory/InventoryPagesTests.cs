@@ -17,7 +17,7 @@ namespace GanetiWebManager.E2E.Inventory;
 /// where the test changes the database, publishes the change on the portal's hub as the sync would, and
 /// the open page follows without reloading.
 /// </summary>
-[Collection(PortalInBrowserGroup.Name)]
+[Collection(InventoryPortalGroup.Name)]
 public sealed partial class InventoryPagesTests(PortalInBrowserFixture fixture)
 {
     private static string Shot(string name) => Path.Combine(PortalInBrowserFixture.ArtifactsDirectory, name + ".png");
@@ -35,16 +35,6 @@ public sealed partial class InventoryPagesTests(PortalInBrowserFixture fixture)
         return (context, page, errors, seed);
     }
 
-    /// <summary>Waits for the circuit, then marks the document: a reload would lose the mark.</summary>
-    private static async Task MarkDocumentAsync(IPage page)
-    {
-        await page.WaitForFunctionAsync("() => window.Blazor !== undefined");
-        await page.EvaluateAsync("() => { window.__gwmNoReload = 'still here'; }");
-    }
-
-    private static async Task ShouldNotHaveReloadedAsync(IPage page) =>
-        (await page.EvaluateAsync<string?>("() => window.__gwmNoReload ?? null")).ShouldBe("still here", "the page must update in place, not reload");
-
     private static ILocator Rows(IPage page) => page.GetByTestId("vm-row");
 
     [Fact]
@@ -58,7 +48,7 @@ public sealed partial class InventoryPagesTests(PortalInBrowserFixture fixture)
         await Expect(page.GetByTestId("vm-pager-summary")).ToHaveTextAsync($"1–50 of {InventorySeed.LabVmCount} VMs");
         await Expect(Rows(page)).ToHaveCountAsync(50);
         await Expect(Rows(page).First.GetByTestId("vm-name")).ToHaveTextAsync(InventorySeed.VmName(1));
-        await MarkDocumentAsync(page);
+        await page.MarkDocumentAsync();
 
         // Paging
         await page.GetByRole(AriaRole.Button, new() { Name = "Next page" }).ClickAsync();
@@ -96,7 +86,7 @@ public sealed partial class InventoryPagesTests(PortalInBrowserFixture fixture)
         await Expect(page).ToHaveURLAsync(new Regex(@"q=10\.9\.0\.77$"));
         await Expect(Rows(page)).ToHaveCountAsync(1);
         await Expect(Rows(page).GetByTestId("vm-name")).ToHaveTextAsync(InventorySeed.VmName(77));
-        await ShouldNotHaveReloadedAsync(page);
+        await page.ShouldNotHaveReloadedAsync();
 
         // The address alone reproduces a view: a fresh load of a filtered, sorted, paged address.
         await page.GotoAsync("/vms?cluster=lab&owner=user:carol&sort=name&dir=desc&size=25");
@@ -134,13 +124,13 @@ public sealed partial class InventoryPagesTests(PortalInBrowserFixture fixture)
         await page.GotoAsync($"/clusters/live/vms/{vm.Name}");
         var chip = page.GetByTestId("vm-status").First;
         await Expect(chip).ToHaveTextAsync(VmStates.Running);
-        await MarkDocumentAsync(page);
+        await page.MarkDocumentAsync();
 
         await seed.Build.UpdateVmAsync(vm.Id, v => (v.Status, v.OperState) = (VmStates.ErrorDown, false));
         seed.Hub.Publish(new VirtualMachinesChanged(seed.Live.Id, [vm.Id]));
 
         await Expect(chip).ToHaveTextAsync(VmStates.ErrorDown);
-        await ShouldNotHaveReloadedAsync(page);
+        await page.ShouldNotHaveReloadedAsync();
 
         // A change of another VM is not this page's business; a bulk change ("many", no ids) is.
         await seed.Build.UpdateVmAsync(vm.Id, v => v.Tags = ["changed-quietly"]);
@@ -154,7 +144,7 @@ public sealed partial class InventoryPagesTests(PortalInBrowserFixture fixture)
         seed.Hub.Publish(new VirtualMachinesChanged(seed.Live.Id, [vm.Id]));
         await Expect(page.GetByTestId("vm-missing")).ToBeVisibleAsync();
         await Expect(chip).ToHaveTextAsync("missing");
-        await ShouldNotHaveReloadedAsync(page);
+        await page.ShouldNotHaveReloadedAsync();
         errors.ShouldBeEmpty();
     }
 
@@ -168,7 +158,7 @@ public sealed partial class InventoryPagesTests(PortalInBrowserFixture fixture)
 
         await page.GotoAsync("/vms?cluster=live");
         await Expect(page.GetByTestId("vm-pager-summary")).ToHaveTextAsync($"1–{before} of {before} VMs");
-        await MarkDocumentAsync(page);
+        await page.MarkDocumentAsync();
 
         var added = await seed.Build.AddVmAsync(seed.Live, "a-new-vm.live.invalid", v => v.Status = VmStates.AdminDown);
         seed.Hub.Publish(new VirtualMachinesChanged(seed.Live.Id, [added.Id]));
@@ -184,7 +174,7 @@ public sealed partial class InventoryPagesTests(PortalInBrowserFixture fixture)
         await Expect(Rows(page).First.GetByTestId("vm-status")).ToHaveTextAsync(VmStates.AdminDown);
         seed.Hub.Publish(new VirtualMachinesChanged(seed.Live.Id, [added.Id]));
         await Expect(Rows(page).First.GetByTestId("vm-status")).ToHaveTextAsync(VmStates.Running);
-        await ShouldNotHaveReloadedAsync(page);
+        await page.ShouldNotHaveReloadedAsync();
         errors.ShouldBeEmpty();
     }
 
@@ -210,7 +200,7 @@ public sealed partial class InventoryPagesTests(PortalInBrowserFixture fixture)
         await Expect(page.GetByTestId("job-log-line")).ToHaveCountAsync(1);
         await Expect(page.GetByTestId("job-progress")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("job-status").First).ToHaveTextAsync("running");
-        await MarkDocumentAsync(page);
+        await page.MarkDocumentAsync();
 
         await seed.Build.UpdateJobAsync(job.Id, j => j.Log =
             """[{"serial":1,"time":"2026-11-21T12:00:01Z","type":"message","message":"Shutting down instance vm-005"},{"serial":2,"time":"2026-11-21T12:00:03Z","type":"message","message":"Instance vm-005 stopped"}]""");
@@ -227,7 +217,7 @@ public sealed partial class InventoryPagesTests(PortalInBrowserFixture fixture)
         await Expect(page.GetByTestId("job-error")).ToContainTextAsync("locked by another job");
         await Expect(page.GetByTestId("job-error-class")).ToContainTextAsync("OpPrereqError");
         await Expect(page.GetByTestId("job-error-class")).ToContainTextAsync("wrong_state");
-        await ShouldNotHaveReloadedAsync(page);
+        await page.ShouldNotHaveReloadedAsync();
         await page.ScreenshotAsync(new() { Path = Shot("job-detail"), FullPage = true });
         errors.ShouldBeEmpty();
     }

@@ -1,8 +1,8 @@
 namespace GanetiWebManager.Rapi.Tests.Contract;
 
 /// <summary>
-/// A RAPI server the contract suites run against: the real sandbox cluster, or later a fake RAPI server. Everything
-/// that differs between targets lives here, never in the suites.
+/// A RAPI server the contract suites run against: the real sandbox cluster (RealCluster/) or the fake RAPI server
+/// (FakeCluster/). Everything that differs between targets lives here, never in the suites.
 /// </summary>
 public interface IRapiContractTarget
 {
@@ -42,4 +42,7 @@ public interface IRapiContractTarget
 
     /// <summary>A disk size the instance policy accepts (MiB).</summary>
     int SmallDiskSize { get; }
+
+    /// <summary>Prefix of every instance the suites create (on a shared cluster each engineer has their own).</summary>
+    string InstanceNamePrefix { get; }
 }

@@ -1,8 +1,12 @@
 using System.Collections.Concurrent;
+using System.Net.Http.Headers;
+using System.Net.Security;
 using System.Security.Cryptography;
+using System.Text;
 using GanetiWebManager.Rapi.Exceptions;
 using GanetiWebManager.Rapi.Models;
 using GanetiWebManager.Rapi.Requests;
+using GanetiWebManager.Rapi.Security;
 using Xunit.Abstractions;
 
 namespace GanetiWebManager.Rapi.Tests.Contract;
@@ -38,7 +42,6 @@ public abstract class RapiContractTestBase : IAsyncLifetime
             JobPollMaxInterval = TimeSpan.FromSeconds(1),
         });
 
-    /// <summary>A name no other run uses, and that cleanup will delete if the test leaves it behind.</summary>
     /// <summary>A fake-hypervisor instance with one <c>file</c> disk and the sandbox OS, so the OS create script runs.</summary>
     protected CreateInstanceRequest FakeFileInstance(string name, long diskSizeMiB) => new()
     {
@@ -51,9 +54,10 @@ public abstract class RapiContractTestBase : IAsyncLifetime
         Nics = [new NicDefinition()],
     };
 
+    /// <summary>A name no other run uses, and that cleanup will delete if the test leaves it behind.</summary>
     protected string NewInstanceName()
     {
-        var name = $"ct-{Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant()}";
+        var name = $"{Target.InstanceNamePrefix}{Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant()}";
         TrackInstance(name);
         return name;
     }
@@ -87,6 +91,72 @@ public abstract class RapiContractTestBase : IAsyncLifetime
         job.Status.ShouldBe(JobStatus.Error);
         return job;
     }
+
+    /// <summary>A fake-hypervisor diskless instance, created and running; cleanup deletes it.</summary>
+    protected async Task<string> CreateRunningDisklessAsync(IReadOnlyList<string>? tags = null, string? node = null)
+    {
+        var name = NewInstanceName();
+        await RunJobAsync(
+            Client.CreateInstanceAsync(new CreateInstanceRequest
+            {
+                Name = name,
+                DiskTemplate = "diskless",
+                Hypervisor = "fake",
+                OsType = Target.SandboxOs,
+                PrimaryNode = node ?? Target.Nodes[0],
+                Nics = [new NicDefinition()],
+                BeParams = new Dictionary<string, object?> { ["memory"] = 128, ["vcpus"] = 1 },
+                Tags = tags,
+            }),
+            "create diskless");
+        return name;
+    }
+
+    /// <summary>A unique tag for this run.</summary>
+    protected static string NewTag(string purpose) => $"ct:{purpose}:{Convert.ToHexString(RandomNumberGenerator.GetBytes(3)).ToLowerInvariant()}";
+
+    /// <summary>A raw HTTPS request, past the typed client, with the target's certificate pinned: for the status
+    /// lines, headers and bodies the client hides.</summary>
+    protected async Task<RawAnswer> RawAsync(
+        HttpMethod method, string pathAndQuery, string? body = null, string? contentType = "application/json", (string User, string Password)? credentials = null, bool anonymous = false)
+    {
+        using var handler = new SocketsHttpHandler
+        {
+            UseProxy = false,
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                    certificate is not null && CertificateFingerprint.Matches(Target.CertificateSha256, CertificateFingerprint.Compute(certificate)),
+            },
+        };
+        using var http = new HttpClient(handler) { BaseAddress = Target.Url, Timeout = TimeSpan.FromSeconds(60) };
+        using var request = new HttpRequestMessage(method, pathAndQuery);
+        if (!anonymous)
+        {
+            var (user, password) = credentials ?? (Target.User, Target.Password);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
+        }
+
+        if (body is not null)
+        {
+            request.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
+            if (contentType is not null)
+            {
+                request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+            }
+        }
+
+        using var response = await http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return new RawAnswer(
+            (int)response.StatusCode,
+            response.Content.Headers.ContentType?.ToString(),
+            response.Headers.WwwAuthenticate.ToString(),
+            response.Headers.ConnectionClose == true,
+            text);
+    }
+
+    protected sealed record RawAnswer(int Status, string? ContentType, string WwwAuthenticate, bool ConnectionClose, string Body);
 
     public Task InitializeAsync() => Task.CompletedTask;
 

@@ -14,7 +14,6 @@ internal static class PlannedSections
         ["profile"] = "Profile",
         ["admin/users"] = "Users",
         ["admin/groups"] = "Groups",
-        ["admin/clusters"] = "Clusters (administration)",
     };
 
     public static string TitleFor(NavigationManager navigation)

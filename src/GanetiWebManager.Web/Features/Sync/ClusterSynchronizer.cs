@@ -583,11 +583,19 @@ public sealed partial class ClusterSynchronizer(
     {
         var now = timeProvider.GetUtcNow();
         await using var db = await contextFactory.CreateDbContextAsync(ct);
-        await db.Clusters.Where(c => c.Id == cluster.Id).ExecuteUpdateAsync(u => u
-            .SetProperty(c => c.Sync.LastFailureAt, now)
-            .SetProperty(c => c.Sync.LastError, failure.Message)
-            .SetProperty(c => c.Sync.LastErrorKind, failure.Kind)
-            .SetProperty(c => c.PresentedCertificateSha256, c => failure.PresentedCertificateSha256 ?? c.PresentedCertificateSha256), ct);
+        // Only while the row still pins the certificate this pass used: an admin may have accepted the new
+        // one in the meantime, and a stale failure must not undo that.
+        var updated = await db.Clusters
+            .Where(c => c.Id == cluster.Id && c.CertificateSha256 == cluster.CertificateSha256)
+            .ExecuteUpdateAsync(u => u
+                .SetProperty(c => c.Sync.LastFailureAt, now)
+                .SetProperty(c => c.Sync.LastError, failure.Message)
+                .SetProperty(c => c.Sync.LastErrorKind, failure.Kind)
+                .SetProperty(c => c.PresentedCertificateSha256, c => failure.PresentedCertificateSha256 ?? c.PresentedCertificateSha256), ct);
+        if (updated == 0)
+        {
+            return;
+        }
 
         // The same error again is the same row, counted: a cluster down for a day is one line, not thousands.
         var open = await db.ClusterErrors

@@ -76,6 +76,9 @@ public sealed class RealClusterTarget : IRapiContractTarget, IAsyncLifetime
     // The default instance policy's minimum disk size.
     public int SmallDiskSize => 1024;
 
+    // Others use the shared sandbox at the same time: GANETI_TEST_PREFIX keeps our instances apart.
+    public string InstanceNamePrefix { get; } = Environment.GetEnvironmentVariable("GANETI_TEST_PREFIX") is { Length: > 0 } prefix ? prefix : "ct-";
+
     public async Task InitializeAsync()
     {
         using var client = new GanetiRapiClient(new RapiClientOptions
