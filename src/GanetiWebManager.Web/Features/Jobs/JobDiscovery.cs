@@ -98,7 +98,7 @@ public sealed partial class JobDiscovery(
         var discovered = 0;
         foreach (var (job, complete) in found.OrderBy(f => f.Job.Id.Value))
         {
-            if (await reconciler.TryAttachByMarkerAsync(cluster.Id, job, ct) is not null)
+            if (await reconciler.TryAttachByMarkerAsync(cluster.Id, job, complete, ct))
             {
                 continue;
             }

@@ -303,7 +303,6 @@ public sealed partial class JobFollower(
     private async Task RecordChildrenAsync(Job parent, IReadOnlyList<ChildJob> children, IGanetiRapiClient client, CancellationToken ct)
     {
         var notStarted = children.Where(c => !c.Submitted).Select(c => c.Error ?? "no reason given").ToList();
-        var follow = new List<long>();
         foreach (var child in children.Where(c => c.Submitted && c.JobId is not null))
         {
             JobInfo info;
@@ -316,35 +315,7 @@ public sealed partial class JobFollower(
                 continue; // Archived already: nothing to follow.
             }
 
-            await using var db = await contextFactory.CreateDbContextAsync(ct);
-            var row = await db.Jobs.SingleOrDefaultAsync(j => j.ClusterId == parent.ClusterId && j.GanetiJobId == child.JobId.Value.Value, ct);
-            if (row is null)
-            {
-                var target = await JobTargets.ResolveAsync(db, parent.ClusterId, info, ct);
-                row = JobTargets.NewDiscovered(parent.ClusterId, info, target, timeProvider.GetUtcNow());
-                db.Jobs.Add(row);
-            }
-
-            // A child acts for whoever started its parent.
-            row.ParentJobId = parent.Id;
-            row.Source = parent.Source;
-            row.SubmittedByUserId = parent.SubmittedByUserId;
-            row.SubmittedByName = parent.SubmittedByName;
-            JobMirror.Apply(row, info, complete: true);
-            try
-            {
-                await db.SaveChangesAsync(ct);
-            }
-            catch (DbUpdateException)
-            {
-                continue; // Recorded by discovery at the same moment; the next scan links what is unfinished.
-            }
-
-            Publish(row);
-            if (!row.IsFinished)
-            {
-                follow.Add(row.Id);
-            }
+            await RecordChildAsync(parent, info, complete: true, ct);
         }
 
         if (notStarted.Count > 0)
@@ -361,10 +332,41 @@ public sealed partial class JobFollower(
                 return true;
             }, ct);
         }
+    }
 
-        foreach (var childId in follow)
+    /// <summary>
+    /// Records <paramref name="info"/> as a job spawned by <paramref name="parent"/> (a new row, or the row discovery
+    /// made of it before its parent was known) and follows it. A child acts for whoever started its parent.
+    /// </summary>
+    internal async Task RecordChildAsync(Job parent, JobInfo info, bool complete, CancellationToken ct)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var row = await db.Jobs.SingleOrDefaultAsync(j => j.ClusterId == parent.ClusterId && j.GanetiJobId == info.Id.Value, ct);
+        if (row is null)
         {
-            Follow(childId);
+            var target = await JobTargets.ResolveAsync(db, parent.ClusterId, info, ct);
+            row = JobTargets.NewDiscovered(parent.ClusterId, info, target, timeProvider.GetUtcNow());
+            db.Jobs.Add(row);
+        }
+
+        row.ParentJobId = parent.Id;
+        row.Source = parent.Source;
+        row.SubmittedByUserId = parent.SubmittedByUserId;
+        row.SubmittedByName = parent.SubmittedByName;
+        JobMirror.Apply(row, info, complete);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            return; // Recorded by discovery at the same moment; this runs again when the parent's follower ends.
+        }
+
+        Publish(row);
+        if (!row.IsFinished || !complete)
+        {
+            Follow(row.Id);
         }
     }
 

@@ -46,4 +46,28 @@ public static class JobMarkers
 
         return found ?? (IReadOnlyList<string>)[];
     }
+
+    /// <summary>
+    /// Whether Ganeti submitted this job from another job (node evacuate and migrate do): such a job's reason trail
+    /// carries its parent's <c>gnt:opcode:</c> entry before its own, and Ganeti comments it "Submitted by OP_...".
+    /// </summary>
+    public static bool IsSpawnedByAnotherJob(JobInfo job)
+    {
+        foreach (var op in job.Ops)
+        {
+            if (op.GetString("comment") is { } comment && comment.StartsWith("Submitted by ", StringComparison.Ordinal))
+            {
+                return true;
+            }
+
+            if (op.TryGetValue("reason", out var trail) && trail.ValueKind == JsonValueKind.Array
+                && trail.EnumerateArray().Count(e => e.ValueKind == JsonValueKind.Array && e.GetArrayLength() >= 1
+                    && e[0].ValueKind == JsonValueKind.String && e[0].GetString()!.StartsWith("gnt:opcode:", StringComparison.Ordinal)) >= 2)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

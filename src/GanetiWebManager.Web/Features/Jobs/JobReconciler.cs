@@ -42,15 +42,17 @@ public sealed partial class JobReconciler(
     }
 
     /// <summary>
-    /// Attaches <paramref name="job"/> to the intent whose marker it carries, if any, and returns that intent's id.
-    /// An intent given up earlier is revived: its job ran after all.
+    /// Attaches <paramref name="job"/> to the intent whose marker it carries, if any (an intent given up earlier is
+    /// revived: its job ran after all). Ganeti copies a job's reason trail into the jobs it spawns (node evacuate and
+    /// migrate), so a job carrying the marker of an intent that already has its job is recorded as that job's child.
+    /// Returns true when the job is accounted for here; false when it is not a portal intent's (an outside job).
     /// </summary>
-    public async Task<long?> TryAttachByMarkerAsync(int clusterId, JobInfo job, CancellationToken ct)
+    public async Task<bool> TryAttachByMarkerAsync(int clusterId, JobInfo job, bool complete, CancellationToken ct)
     {
         var markers = JobMarkers.FindIn(job);
         if (markers.Count == 0)
         {
-            return null;
+            return false;
         }
 
         Job? intent;
@@ -64,26 +66,39 @@ public sealed partial class JobReconciler(
 
         if (intent is null)
         {
-            return null; // Another portal's marker (or a wiped database): an outside job to this portal.
+            return false; // Another portal's marker (or a wiped database): an outside job to this portal.
         }
 
-        if (intent.GanetiJobId is { } attached && attached != job.Id.Value)
-        {
-            // The same intent ran twice. The reconciler never sends before the queue is checked, so this means a
-            // request was answered long after its timeout: record it, loudly, as a separate job.
-            LogDuplicate(intent.Id, intent.Marker, attached, job.Id.Value);
-            return null;
-        }
-
+        var spawned = JobMarkers.IsSpawnedByAnotherJob(job);
         if (intent.GanetiJobId is null)
         {
+            if (spawned)
+            {
+                // A child whose parent is not attached yet: recorded as seen for now; the parent's end links it.
+                return false;
+            }
+
             await JobSubmitter.AttachAsync(contextFactory, intent.Id, clusterId, job.Id.Value, timeProvider.GetUtcNow(), ct);
             LogAttached(intent.Id, job.Id.Value, intent.Marker);
             liveUpdates.Publish(new JobChanged(intent.ClusterId, intent.Id, intent.VirtualMachineId, intent.NodeId));
             follower.Follow(intent.Id);
+            return true;
         }
 
-        return intent.Id;
+        if (intent.GanetiJobId == job.Id.Value)
+        {
+            return true;
+        }
+
+        if (!spawned)
+        {
+            // The same intent ran twice. The reconciler never sends before the queue is checked, so this means a
+            // request was answered long after its timeout: record it, loudly, under the intent.
+            LogDuplicate(intent.Id, intent.Marker, intent.GanetiJobId.Value, job.Id.Value);
+        }
+
+        await follower.RecordChildAsync(intent, job, complete, ct);
+        return true;
     }
 
     /// <summary>
@@ -98,7 +113,7 @@ public sealed partial class JobReconciler(
         {
             if (JobMarkers.FindIn(job).Any(byMarker.ContainsKey))
             {
-                await TryAttachByMarkerAsync(cluster.Id, job, ct);
+                await TryAttachByMarkerAsync(cluster.Id, job, complete: false, ct);
             }
         }
 
@@ -170,7 +185,7 @@ public sealed partial class JobReconciler(
         var from = (intent.LastAttemptAt ?? intent.CreatedAt) - ClockSkew;
         var until = (intent.LastAttemptAt ?? intent.CreatedAt) + rapiSettings.Value.RequestTimeout + options.Value.AnswerGrace + ClockSkew;
         return queue
-            .Where(j => j.Summary.Contains(summary) && !taken.Contains(j.Id.Value) && JobMarkers.FindIn(j).Count == 0)
+            .Where(j => j.Summary.Contains(summary) && !taken.Contains(j.Id.Value) && JobMarkers.FindIn(j).Count == 0 && !JobMarkers.IsSpawnedByAnotherJob(j))
             .Where(j => j.ReceivedAt is { } received && received >= from && received <= until)
             .OrderBy(j => j.Id.Value)
             .FirstOrDefault();

@@ -18,7 +18,7 @@ public sealed class JobsOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00", ErrorMessage = "Jobs:PollMinInterval must be between 0.1 second and 1 minute.")]
     public TimeSpan PollMinInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    [Range(typeof(TimeSpan), "00:00:01", "00:10:00", ErrorMessage = "Jobs:PollMaxInterval must be between 1 second and 10 minutes.")]
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00", ErrorMessage = "Jobs:PollMaxInterval must be between 0.1 second and 10 minutes.")]
     public TimeSpan PollMaxInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
