@@ -169,6 +169,22 @@ public sealed class JobMirrorTests
     }
 
     [Fact]
+    public void IsSpawnedByAnotherJob_ChildOfAnEvacuation_CarriesItsParentsTrail()
+    {
+        // Ganeti copies the parent's reason trail (and so the portal's marker) into the jobs a node evacuation submits.
+        var child = Parse("""
+            {"id": 49, "status": "running", "summary": ["INSTANCE_MIGRATE(web1)"],
+             "ops": [{"OP_ID": "OP_INSTANCE_MIGRATE", "instance_name": "web1", "comment": "Submitted by OP_NODE_EVACUATE",
+                      "reason": [["gnt:user", "gwm-7-0a1b2c3d4e5f", 1], ["gnt:library:rlib2:nodes_name_evacuate", "", 2],
+                                 ["gnt:opcode:node_evacuate", "job=48;index=0", 3], ["gnt:opcode:instance_migrate", "job=49;index=0", 4]]}]}
+            """);
+
+        JobMarkers.IsSpawnedByAnotherJob(child).ShouldBeTrue();
+        JobMarkers.FindIn(child).ShouldBe(["gwm-7-0a1b2c3d4e5f"]);
+        JobMarkers.IsSpawnedByAnotherJob(Parse(Running)).ShouldBeFalse();
+    }
+
+    [Fact]
     public void MarkersCreate_CarriesTheJobIdAndIsNeverRepeated()
     {
         var markers = Enumerable.Range(0, 1000).Select(_ => JobMarkers.Create(42)).ToList();

@@ -160,6 +160,36 @@ public sealed class JobsFakeRapiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reconcile_ActionWithoutMarker_AnswerLost_MatchedByItsOpcodeAndTime_NeverSentTwice()
+    {
+        var (vmId, name) = await StoppedVmAsync();
+        var vm = await VmAsync(vmId);
+        _lostAnswers.LoseNextSubmissionAnswers();
+
+        var result = await _services.GetRequiredService<JobSubmitter>()
+            .SubmitAsync(JobActionTarget.For(vm), new ReinstallInstance(name, Os: null, Start: false), JobRequester.Portal);
+
+        result.Submission.ShouldBe(JobSubmission.Pending);
+        _fake.RequestLog.CountOf("POST", $"/2/instances/{name}/reinstall").ShouldBe(1);
+        _fake.RequestLog.Where(r => r.Path == $"/2/instances/{name}/reinstall").Single().Query.ShouldBeEmpty("RAPI refuses a reason with this body");
+
+        // Without a marker, discovery first records the job as started outside the portal...
+        await SyncAsync(SyncParts.Jobs);
+        var ganetiId = _fake.RequestLog.JobSubmissions.Single().JobId!.Value;
+        (await Query(db => db.Jobs.SingleAsync(j => j.GanetiJobId == ganetiId))).Source.ShouldBe(JobSource.Outside);
+
+        // ...and once the call can no longer be answered, the reconciler recognises it as the intent's job.
+        await AgeAsync(result.JobId!.Value, TimeSpan.FromSeconds(6));
+        await SyncAsync(SyncParts.Jobs);
+
+        var job = await JobsTestSupport.WaitForEndAsync(_services, result.JobId.Value);
+        job.GanetiJobId.ShouldBe(ganetiId);
+        job.Status.ShouldBe(DomainJobStatus.Success, job.ErrorMessage);
+        (await CountJobsAsync(j => j.GanetiJobId == ganetiId)).ShouldBe(1, "the outside row is folded into the intent");
+        _fake.RequestLog.CountOf("POST", $"/2/instances/{name}/reinstall").ShouldBe(1);
+    }
+
+    [Fact]
     public async Task Submit_502_Unconfirmed_NotResentBeforeTheAnswerCouldStillCome_ThenSentOnce()
     {
         var (vmId, name) = await StoppedVmAsync();
