@@ -16,12 +16,17 @@ namespace GanetiWebManager.E2E.Jobs;
 internal sealed class CrashHarness(TestDatabase database, IBrowser browser)
 {
     /// <summary>Settings for a portal that notices everything within a second or two.</summary>
+    /// <remarks>
+    /// Paused portals check the job queue only once, at start: otherwise the live portal's own job pass would find
+    /// the marker and record the job id while the submitter waits at <see cref="JobPausePoint.AfterAccept"/>, and the
+    /// kill would no longer fall in the window "accepted, id not committed" that the test is about.
+    /// </remarks>
     public static Dictionary<string, string?> FastPortal(JobPausePoint pauseAt) => new()
     {
         ["Sync:ConfigInterval"] = "00:00:01",
         ["Sync:RuntimeInterval"] = "00:00:01",
         ["Sync:NodeInterval"] = "00:00:05",
-        ["Sync:JobInterval"] = "00:00:01",
+        ["Sync:JobInterval"] = pauseAt == JobPausePoint.None ? "00:00:01" : "01:00:00",
         ["Rapi:RequestTimeout"] = "00:00:05",
         ["Jobs:AnswerGrace"] = "00:00:01",
         ["Jobs:PollMinInterval"] = "00:00:00.200",
