@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
 
 namespace GanetiWebManager.Testing;
 
@@ -13,10 +14,12 @@ public class PortalFactory : WebApplicationFactory<Program>
     public const string SuperuserPassword = "correct horse battery staple";
 
     private readonly Dictionary<string, string?> _settings;
+    private readonly ILoggerProvider? _logging;
 
-    public PortalFactory(TestDatabase database, bool kestrel = false, IDictionary<string, string?>? settings = null)
+    public PortalFactory(TestDatabase database, bool kestrel = false, IDictionary<string, string?>? settings = null, ILoggerProvider? logging = null)
     {
         Database = database;
+        _logging = logging;
         _settings = new Dictionary<string, string?>
         {
             ["Database:ConnectionString"] = database.ConnectionString,
@@ -47,6 +50,11 @@ public class PortalFactory : WebApplicationFactory<Program>
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
+        }
+
+        if (_logging is not null)
+        {
+            builder.ConfigureLogging(logging => logging.AddProvider(_logging));
         }
     }
 }
