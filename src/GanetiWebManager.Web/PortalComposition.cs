@@ -4,6 +4,7 @@ using GanetiWebManager.Web.Features.Accounts;
 using GanetiWebManager.Web.Features.Clusters;
 using GanetiWebManager.Web.Features.Clusters.Registry;
 using GanetiWebManager.Web.Features.Health;
+using GanetiWebManager.Web.Features.Jobs;
 using GanetiWebManager.Web.Features.LiveUpdates;
 using GanetiWebManager.Web.Features.Overview;
 using GanetiWebManager.Web.Features.Sync;
@@ -28,6 +29,7 @@ public static class PortalComposition
         services.AddAccounts();
         services.AddHealth();
         services.AddClusterSync();
+        services.AddJobs();
         services.AddInventoryViews();
         services.AddClusterRegistry();
 

@@ -1,6 +1,7 @@
 using GanetiWebManager.Web.Data;
 using GanetiWebManager.Web.Features.Accounts;
 using GanetiWebManager.Web.Features.Clusters;
+using GanetiWebManager.Web.Features.Jobs;
 using GanetiWebManager.Web.Features.LiveUpdates;
 using GanetiWebManager.Web.Features.Overview;
 using GanetiWebManager.Web.Features.Sync;
@@ -16,7 +17,7 @@ namespace GanetiWebManager.Testing;
 /// </summary>
 public static class PortalServices
 {
-    public static async Task<ServiceProvider> CreateAsync(TestDatabase database, IDictionary<string, string?>? settings = null)
+    public static async Task<ServiceProvider> CreateAsync(TestDatabase database, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? configure = null)
     {
         var values = new Dictionary<string, string?> { ["Database:ConnectionString"] = database.ConnectionString };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
@@ -35,6 +36,8 @@ public static class PortalServices
         services.AddAccounts();
         services.AddClusterSync();
         services.AddInventoryViews();
+        services.AddJobs();
+        configure?.Invoke(services); // last, so a test can replace a registration (e.g. wrap the RAPI client factory)
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         await provider.GetRequiredService<SchemaMigrator>().MigrateAsync(CancellationToken.None);
         return provider;

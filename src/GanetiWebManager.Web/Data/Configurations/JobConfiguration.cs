@@ -36,6 +36,7 @@ internal sealed class JobConfiguration : IEntityTypeConfiguration<Job>
 
         builder.HasIndex(j => new { j.ClusterId, j.GanetiJobId }).IsUnique();
         builder.HasIndex(j => j.Marker).IsUnique();
+        builder.HasIndex(j => j.ClusterId).HasFilter("submission = 'Pending'").HasDatabaseName("ix_jobs_pending_intents");
         builder.HasIndex(j => new { j.VirtualMachineId, j.Id });
         builder.HasIndex(j => new { j.NodeId, j.Id });
         // Job lists are newest first, for all clusters or one (0004).

@@ -28,6 +28,12 @@ public sealed class Job
 
     public string? SubmissionError { get; set; }
 
+    /// <summary>How often the RAPI call was (about to be) sent; counted before each call, so a crash never loses one.</summary>
+    public int SubmissionAttempts { get; set; }
+
+    /// <summary>When the last RAPI call for this intent started; an answer may still come until its timeout.</summary>
+    public DateTimeOffset? LastAttemptAt { get; set; }
+
     public JobTargetKind TargetKind { get; set; }
 
     public long? VirtualMachineId { get; set; }
@@ -126,7 +132,9 @@ public enum JobStatus
 /// <summary>The portal's names for what a job does.</summary>
 public static class JobOperations
 {
+    public const string InstanceCreate = "instance.create";
     public const string InstanceStartup = "instance.startup";
     public const string InstanceShutdown = "instance.shutdown";
     public const string InstanceReboot = "instance.reboot";
+    public const string InstanceReinstall = "instance.reinstall";
 }

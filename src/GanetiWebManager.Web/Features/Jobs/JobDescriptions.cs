@@ -10,6 +10,8 @@ public static class JobDescriptions
         [JobOperations.InstanceStartup] = "Start",
         [JobOperations.InstanceShutdown] = "Shut down",
         [JobOperations.InstanceReboot] = "Reboot",
+        [JobOperations.InstanceReinstall] = "Reinstall",
+        [JobOperations.InstanceCreate] = "Create",
     };
 
     /// <summary>

@@ -282,6 +282,7 @@ public sealed partial class ClusterSyncService(
             (SyncParts.Nodes, options.NodeInterval),
             (SyncParts.Instances, options.ConfigInterval),
             (SyncParts.Runtime, options.RuntimeInterval),
+            (SyncParts.Jobs, options.JobInterval),
             (SyncParts.FullListing, options.FullRefreshInterval),
         ];
     }

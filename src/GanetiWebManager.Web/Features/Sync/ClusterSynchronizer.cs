@@ -6,6 +6,7 @@ using GanetiWebManager.Web.Data;
 using GanetiWebManager.Web.Domain.Clusters;
 using GanetiWebManager.Web.Domain.VirtualMachines;
 using GanetiWebManager.Web.Features.Clusters;
+using GanetiWebManager.Web.Features.Jobs;
 using GanetiWebManager.Web.Features.LiveUpdates;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -53,6 +54,8 @@ public sealed record SyncResult(int ClusterId, ClusterFailure? Failure)
 
     public int InstancesFetched { get; set; }
 
+    public int JobsDiscovered { get; set; }
+
     /// <summary>Wall time of each part of the pass (for logs and the benchmark's breakdown).</summary>
     public Dictionary<SyncParts, TimeSpan> Durations { get; } = [];
 
@@ -71,6 +74,7 @@ public sealed partial class ClusterSynchronizer(
     NpgsqlDataSource dataSource,
     ClusterConnector connector,
     ClusterSnapshots snapshots,
+    JobDiscovery jobDiscovery,
     LiveUpdateHub liveUpdates,
     IOptions<SyncOptions> options,
     IOptions<RapiSettings> rapiSettings,
@@ -134,6 +138,13 @@ public sealed partial class ClusterSynchronizer(
                 var started = timeProvider.GetTimestamp();
                 result.RuntimeUpdated = await SyncRuntimeAsync(cluster, client, ct);
                 result.Durations[SyncParts.Runtime] = timeProvider.GetElapsedTime(started);
+            }
+
+            if (parts.HasFlag(SyncParts.Jobs))
+            {
+                var started = timeProvider.GetTimestamp();
+                result.JobsDiscovered = (await jobDiscovery.SyncJobsAsync(cluster, client, ct)).Discovered;
+                result.Durations[SyncParts.Jobs] = timeProvider.GetElapsedTime(started);
             }
 
             completed = true;
