@@ -33,7 +33,10 @@ public sealed class RealClusterFailingJobContractTests(RealClusterTarget target,
 public sealed class RealClusterProtocolContractTests(RealClusterTarget target, ITestOutputHelper output)
     : RapiProtocolContractTests(target, output), IClassFixture<RealClusterTarget>;
 
+// The query suite compares node fields with the node detail; the node suite tags nodes (which bumps their
+// serial number). On one real cluster they must not run at the same time.
 [Trait("Category", "Contract"), Trait("Target", "Real")]
+[Collection(RealClusterNodeSuites.Name)]
 public sealed class RealClusterQueryContractTests(RealClusterTarget target, ITestOutputHelper output)
     : RapiQueryContractTests(target, output), IClassFixture<RealClusterTarget>;
 
@@ -46,9 +49,16 @@ public sealed class RealClusterInstanceOperationsContractTests(RealClusterTarget
     : RapiInstanceOperationsContractTests(target, output), IClassFixture<RealClusterTarget>;
 
 [Trait("Category", "Contract"), Trait("Target", "Real")]
+[Collection(RealClusterNodeSuites.Name)]
 public sealed class RealClusterNodeContractTests(RealClusterTarget target, ITestOutputHelper output)
     : RapiNodeContractTests(target, output), IClassFixture<RealClusterTarget>;
 
 [Trait("Category", "Contract"), Trait("Target", "Real")]
 public sealed class RealClusterTagContractTests(RealClusterTarget target, ITestOutputHelper output)
     : RapiTagContractTests(target, output), IClassFixture<RealClusterTarget>;
+
+[CollectionDefinition(Name)]
+public sealed class RealClusterNodeSuites
+{
+    public const string Name = "real cluster: suites that read or change nodes";
+}
