@@ -235,7 +235,7 @@ public static class BenchmarkRunner
             ("page of 50, cluster + status filter, by memory desc", i => new VmQuery { Cluster = $"c{i % 2:00}", Status = "running", Sort = VmSort.Memory, Descending = true, Page = 1 + i % 10, PageSize = 50 }),
             ("page of 50, OS filter, by node", i => new VmQuery { Os = "debootstrap+default", Sort = VmSort.Node, Page = 1 + i % 10, PageSize = 50 }),
             ("free-text search (name fragment)", i => new VmQuery { Search = $"vm0{i % 50:00}", PageSize = 50 }),
-            ("free-text search (IP address)", i => new VmQuery { Search = $"10.100.{i % 4}.{1 + (i % 200)}", PageSize = 50 }),
+            ("free-text search (IP address prefix)", i => new VmQuery { Search = $"10.101.{i % 256}.", PageSize = 50 }),
         };
 
         foreach (var (name, query) in cases)

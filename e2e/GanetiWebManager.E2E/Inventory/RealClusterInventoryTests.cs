@@ -12,7 +12,8 @@ namespace GanetiWebManager.E2E.Inventory;
 /// <summary>
 /// The inventory following the real two-node sandbox, in Chromium (issue 3 §8): the cluster is added through
 /// the UI and its nodes and instances appear; what an admin does with gnt-* commands outside the portal
-/// (create, tag, stop) shows up on open pages without reloading; and a portal rebuilt from an empty
+/// (create, tag, stop) shows up on open pages without reloading, and a start from the portal runs its job to
+/// success live; and a portal rebuilt from an empty
 /// database recovers owners from the ownership tags.
 /// </summary>
 [Collection(RealClusterPortalGroup.Name)]
@@ -88,6 +89,15 @@ public sealed class RealClusterInventoryTests(SyncingPortalInBrowserFixture fixt
         await Expect(page.GetByTestId("vm-status").First).ToHaveTextAsync("ADMIN_down", new() { Timeout = 30_000 });
         await page.ShouldNotHaveReloadedAsync();
         await page.ScreenshotAsync(new() { Path = Path.Combine(PortalInBrowserFixture.ArtifactsDirectory, "real-vm-stopped-outside.png"), FullPage = true });
+
+        // Started from the portal: the job is shown running live, ends in success, and the status follows.
+        await Expect(page.Locator("[data-testid=vm-power-actions][data-interactive=true]")).ToBeVisibleAsync();
+        await page.GetByTestId("vm-start").ClickAsync();
+        var job = page.GetByTestId("vm-job");
+        await Expect(page.GetByTestId("vm-job-operation")).ToHaveTextAsync("Start");
+        await Expect(job).ToHaveAttributeAsync("data-status", "Success", new() { Timeout = 60_000 });
+        await Expect(page.GetByTestId("vm-status").First).ToHaveTextAsync("running", new() { Timeout = 30_000 });
+        await page.ShouldNotHaveReloadedAsync();
         errors.ShouldBeEmpty();
     }
 
