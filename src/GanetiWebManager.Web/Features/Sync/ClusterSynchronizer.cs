@@ -309,21 +309,24 @@ public sealed partial class ClusterSynchronizer(
     private async Task SyncInstancesAsync(Cluster cluster, IGanetiRapiClient client, bool fullListing, SyncResult result, CancellationToken ct)
     {
         var query = await client.QueryAsync("instance", InstanceMarker.Fields, ct: ct);
-        var markers = InstanceMarker.FromQuery(query);
-        RequireDistinctNames(markers.Select(m => m.Name), "instance");
-
         var snapshot = await GetSnapshotAsync(cluster.Id, ct);
-        var plan = InstancePlan.Create(markers, snapshot, fullListing);
+
+        // Orphans are checked against their ownership tags when their tags changed, or when users or groups
+        // were added, removed or renamed since the last check (a rebuilt portal recovers its owners). That
+        // check, and a full listing, need every row as a marker; otherwise only rows that changed are built.
+        var ownersFingerprint = await OwnerDirectory.FingerprintAsync(dataSource, ct);
+        var everyRow = fullListing || ownersFingerprint != snapshot.OwnersFingerprint;
+        var scan = everyRow ? new MarkerScan() : InstanceMarker.Scan(query, snapshot);
+        var markers = everyRow ? InstanceMarker.FromQuery(query) : scan.Markers;
+        RequireDistinctNames(markers.Select(m => m.Name).Concat(scan.UnchangedNames), "instance");
+
+        var plan = InstancePlan.Create(markers, scan.Unchanged, snapshot, fullListing);
         result.InstancesFetched = plan.ToFetch.Count;
         var details = await FetchDetailsAsync(client, plan.ToFetch, ct);
 
-        // Orphans are checked against their ownership tags when their tags changed, or when users or groups
-        // were added, removed or renamed since the last check (a rebuilt portal recovers its owners).
-        var tagged = markers.Where(m => m.Owner is not null).ToList();
-        var ownersFingerprint = tagged.Count > 0 ? await OwnerDirectory.FingerprintAsync(dataSource, ct) : snapshot.OwnersFingerprint;
         var fetched = plan.ToFetch.Select(m => m.Name).ToHashSet();
-        var orphanCandidates = tagged
-            .Where(m => plan.Matched.ContainsKey(m.Name) && (ownersFingerprint != snapshot.OwnersFingerprint || fetched.Contains(m.Name)))
+        var orphanCandidates = markers
+            .Where(m => m.Owner is not null && plan.Matched.ContainsKey(m.Name) && (everyRow || fetched.Contains(m.Name)))
             .ToList();
         var owners = await OwnerDirectory.LoadIfNeededAsync(contextFactory, plan.NewInstances.Concat(orphanCandidates).Select(m => m.Owner), ct);
 

@@ -35,23 +35,72 @@ public sealed record InstanceMarker(
         var markers = new List<InstanceMarker>(result.Rows.Count);
         foreach (var row in result.Rows)
         {
-            var cells = row.Cells;
-            markers.Add(new InstanceMarker(
-                Normalize(cells[at[0]].AsString()) ?? "",
-                cells[at[1]].AsString(),
-                cells[at[2]].AsInt64(),
-                cells[at[3]].AsDouble(),
-                Normalize(cells[at[4]].AsString()),
-                QueryFields.Strings(cells[at[5]], lowerCase: true),
-                cells[at[6]].AsString(),
-                cells[at[7]].AsString(),
-                QueryFields.Strings(cells[at[8]], lowerCase: false)));
+            markers.Add(FromCells(row.Cells, at, Normalize(row.Cells[at[0]].AsString()) ?? ""));
         }
 
         return markers;
     }
 
+    /// <summary>
+    /// The rows of a marker query that are new or differ from what the snapshot holds, as markers; the rows
+    /// that match are only counted, compared value by value on the JSON without building anything. An
+    /// unchanged cluster of 5,000 instances then costs 5,000 name lookups, not 5,000 records.
+    /// </summary>
+    public static MarkerScan Scan(QueryResult result, ClusterSnapshot snapshot)
+    {
+        var at = QueryFields.Positions(result, Fields);
+        var scan = new MarkerScan();
+        foreach (var row in result.Rows)
+        {
+            var cells = row.Cells;
+            var name = Normalize(cells[at[0]].AsString()) ?? "";
+            if (snapshot.ByName.TryGetValue(name, out var known) && known.MissingSince is null && Matches(cells, at, known))
+            {
+                scan.Unchanged.Add(known.Id);
+                scan.UnchangedNames.Add(name);
+            }
+            else
+            {
+                scan.Markers.Add(FromCells(cells, at, name));
+            }
+        }
+
+        return scan;
+    }
+
+    private static InstanceMarker FromCells(IReadOnlyList<QueryCell> cells, int[] at, string name) => new(
+        name,
+        cells[at[1]].AsString(),
+        cells[at[2]].AsInt64(),
+        cells[at[3]].AsDouble(),
+        Normalize(cells[at[4]].AsString()),
+        QueryFields.Strings(cells[at[5]], lowerCase: true),
+        cells[at[6]].AsString(),
+        cells[at[7]].AsString(),
+        QueryFields.Strings(cells[at[8]], lowerCase: false));
+
+    // Same test as MirrorState.MatchesConfiguration, on the raw cells. A false "different" only costs building
+    // the marker (the plan compares again); it never hides a change.
+    private static bool Matches(IReadOnlyList<QueryCell> cells, int[] at, MirrorState known) =>
+        QueryFields.SameString(cells[at[1]], known.Uuid)
+        && cells[at[2]].AsInt64() == known.SerialNo
+        && cells[at[3]].AsDouble() == known.Mtime
+        && QueryFields.SameString(cells[at[4]], known.PrimaryNode)
+        && QueryFields.SameStrings(cells[at[5]], known.SecondaryNodes)
+        && QueryFields.SameString(cells[at[6]], known.AdminState)
+        && QueryFields.SameString(cells[at[7]], known.Hypervisor);
+
     internal static string? Normalize(string? name) => name?.ToLowerInvariant();
+}
+
+/// <summary>A marker query read against the snapshot: markers for what is new or differs, ids of what does not.</summary>
+public sealed class MarkerScan
+{
+    public List<InstanceMarker> Markers { get; } = [];
+
+    public HashSet<long> Unchanged { get; } = [];
+
+    public List<string> UnchangedNames { get; } = [];
 }
 
 /// <summary>The runtime state of one instance (changes without any configuration change).</summary>
@@ -104,6 +153,33 @@ internal static class QueryFields
         }
 
         return positions;
+    }
+
+    public static bool SameString(QueryCell cell, string? value) =>
+        cell.HasValue && cell.Value.ValueKind == System.Text.Json.JsonValueKind.String ? value is not null && cell.Value.ValueEquals(value) : value is null;
+
+    public static bool SameStrings(QueryCell cell, List<string> values)
+    {
+        if (!cell.HasValue || cell.Value.ValueKind != System.Text.Json.JsonValueKind.Array)
+        {
+            return values.Count == 0;
+        }
+
+        if (cell.Value.GetArrayLength() != values.Count)
+        {
+            return false;
+        }
+
+        var i = 0;
+        foreach (var item in cell.Value.EnumerateArray())
+        {
+            if (item.ValueKind != System.Text.Json.JsonValueKind.String || !item.ValueEquals(values[i++]))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     public static string[] Strings(QueryCell cell, bool lowerCase)

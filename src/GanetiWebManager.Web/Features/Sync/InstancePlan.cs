@@ -26,12 +26,16 @@ public sealed class InstancePlan
 
     public HashSet<string> NamesInUse { get; } = [];
 
-    public static InstancePlan Create(IReadOnlyList<InstanceMarker> markers, ClusterSnapshot snapshot, bool fullListing)
+    /// <param name="markers">The instances to place: all of them, or only those that differ from the snapshot.</param>
+    /// <param name="unchanged">Snapshot rows already known to match their instance exactly (see <see cref="InstanceMarker.Scan"/>).</param>
+    /// <param name="snapshot">What the database holds.</param>
+    /// <param name="fullListing">Fetch every instance in full.</param>
+    public static InstancePlan Create(IReadOnlyList<InstanceMarker> markers, IReadOnlySet<long> unchanged, ClusterSnapshot snapshot, bool fullListing)
     {
         var plan = new InstancePlan();
         var byUuid = snapshot.ByUuid;
         var byName = snapshot.ByName;
-        var claimed = new HashSet<long>(markers.Count);
+        var claimed = new HashSet<long>(unchanged);
         var unmatched = new List<InstanceMarker>();
 
         // UUIDs survive renames, so they are matched first; a name alone matches only a row that has no

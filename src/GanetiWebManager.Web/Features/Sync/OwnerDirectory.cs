@@ -34,18 +34,13 @@ public sealed class OwnerDirectory
     }
 
     /// <summary>
-    /// A value that changes whenever a user or group is added, removed or renamed: when it has not, orphans
-    /// already checked against their tags need not be checked again.
+    /// A value that changes whenever a user or group is added, removed or renamed (a counter kept by database
+    /// triggers, see migration 0005): when it has not, orphans already checked need not be checked again.
     /// </summary>
     public static async Task<string> FingerprintAsync(NpgsqlDataSource dataSource, CancellationToken ct)
     {
-        // Plain SQL on the shared data source: this runs in every pass of every cluster.
-        await using var command = dataSource.CreateCommand(
-            """
-            SELECT md5(coalesce((SELECT string_agg(normalized_user_name, ',' ORDER BY normalized_user_name) FROM users), '')
-                || '/' || coalesce((SELECT string_agg(slug, ',' ORDER BY slug) FROM groups), ''))
-            """);
-        return (string)(await command.ExecuteScalarAsync(ct))!;
+        await using var command = dataSource.CreateCommand("SELECT version FROM owner_directory_version WHERE id = 1");
+        return Convert.ToString(await command.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture) ?? "";
     }
 
     public ResolvedOwner Resolve(OwnershipTag? tag) => tag switch

@@ -1,4 +1,4 @@
--- 0005: jobs through an outbox. An intent remembers how often its RAPI call was (about to be) sent and
+-- 0004: jobs through an outbox. An intent remembers how often its RAPI call was (about to be) sent and
 -- when the last attempt started, so that reconciliation after a crash sends a lost intent at most once
 -- more, and waits for an attempt in flight to be answered or to time out before concluding anything.
 

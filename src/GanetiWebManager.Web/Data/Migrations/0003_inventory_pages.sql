@@ -1,4 +1,4 @@
--- 0004: indexes for the inventory pages. The VM list's default order (name, id) becomes an index-only scan
+-- 0003: indexes for the inventory pages. The VM list's default order (name, id) becomes an index-only scan
 -- for any page (the last page of 50,000 VMs went from a 55 ms sort to 6 ms); job lists, newest first,
 -- for all clusters or one, read an index instead of sorting the whole jobs table.
 
