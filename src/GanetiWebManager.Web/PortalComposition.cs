@@ -8,6 +8,7 @@ using GanetiWebManager.Web.Features.Health;
 using GanetiWebManager.Web.Features.Jobs;
 using GanetiWebManager.Web.Features.LiveUpdates;
 using GanetiWebManager.Web.Features.Overview;
+using GanetiWebManager.Web.Features.Quotas;
 using GanetiWebManager.Web.Features.Sync;
 using Radzen;
 
@@ -34,6 +35,7 @@ public static class PortalComposition
         services.AddJobs();
         services.AddInventoryViews();
         services.AddClusterRegistry();
+        services.AddQuotas();
 
         // UI
         services.AddRazorComponents().AddInteractiveServerComponents();

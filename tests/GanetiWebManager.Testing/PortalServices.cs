@@ -3,7 +3,9 @@ using GanetiWebManager.Web.Features.Accounts;
 using GanetiWebManager.Web.Features.Clusters;
 using GanetiWebManager.Web.Features.Jobs;
 using GanetiWebManager.Web.Features.LiveUpdates;
+using GanetiWebManager.Web.Features.Access;
 using GanetiWebManager.Web.Features.Overview;
+using GanetiWebManager.Web.Features.Quotas;
 using GanetiWebManager.Web.Features.Sync;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -37,6 +39,8 @@ public static class PortalServices
         services.AddClusterSync();
         services.AddInventoryViews();
         services.AddJobs();
+        services.AddAccess();
+        services.AddQuotas();
         configure?.Invoke(services); // last, so a test can replace a registration (e.g. wrap the RAPI client factory)
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         await provider.GetRequiredService<SchemaMigrator>().MigrateAsync(CancellationToken.None);

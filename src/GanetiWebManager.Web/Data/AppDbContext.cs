@@ -3,6 +3,7 @@ using GanetiWebManager.Web.Domain.Accounts;
 using GanetiWebManager.Web.Domain.Audit;
 using GanetiWebManager.Web.Domain.Clusters;
 using GanetiWebManager.Web.Domain.Jobs;
+using GanetiWebManager.Web.Domain.Quotas;
 using GanetiWebManager.Web.Domain.VirtualMachines;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
@@ -39,6 +40,10 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options)
     public DbSet<GroupGrant> GroupGrants => Set<GroupGrant>();
 
     public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
+
+    public DbSet<QuotaOverride> QuotaOverrides => Set<QuotaOverride>();
+
+    public DbSet<QuotaReservation> QuotaReservations => Set<QuotaReservation>();
 
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 

@@ -48,8 +48,15 @@ public sealed partial class JobSubmitter(
     /// Records the intent to run <paramref name="action"/> on <paramref name="target"/> for <paramref name="requester"/>,
     /// sends it, and returns once Ganeti accepted, refused or failed to answer. The job is then followed in the
     /// background; watch it through <see cref="JobChanged"/>. Callers check permissions first.
+    /// A callback given as <c>alongIntent</c> runs inside the intent's transaction once the job row has its id:
+    /// rows that belong to the job (a quota reservation, ADR 0008) are linked to it atomically, before any RAPI call.
     /// </summary>
-    public async Task<JobSubmitResult> SubmitAsync(JobActionTarget target, JobAction action, JobRequester requester, CancellationToken ct = default)
+    public Task<JobSubmitResult> SubmitAsync(JobActionTarget target, JobAction action, JobRequester requester, CancellationToken ct = default) =>
+        SubmitAsync(target, action, requester, alongIntent: null, ct);
+
+    /// <inheritdoc cref="SubmitAsync(JobActionTarget, JobAction, JobRequester, CancellationToken)"/>
+    public async Task<JobSubmitResult> SubmitAsync(
+        JobActionTarget target, JobAction action, JobRequester requester, Func<AppDbContext, Job, CancellationToken, Task>? alongIntent, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(action);
@@ -76,7 +83,7 @@ public sealed partial class JobSubmitter(
             return JobSubmitResult.NotRecorded($"Cluster {cluster.Slug} presented a new certificate; an admin must check and accept it before the portal sends anything.");
         }
 
-        var job = await RecordIntentAsync(target, action, requester, ct);
+        var job = await RecordIntentAsync(target, action, requester, alongIntent, ct);
         Publish(job);
         return await SendAsync(job, action, cluster);
     }
@@ -107,7 +114,8 @@ public sealed partial class JobSubmitter(
         return await SendAsync(intent, action, cluster);
     }
 
-    private async Task<Job> RecordIntentAsync(JobActionTarget target, JobAction action, JobRequester requester, CancellationToken ct)
+    private async Task<Job> RecordIntentAsync(
+        JobActionTarget target, JobAction action, JobRequester requester, Func<AppDbContext, Job, CancellationToken, Task>? alongIntent, CancellationToken ct)
     {
         var now = timeProvider.GetUtcNow();
         var job = new Job
@@ -137,6 +145,12 @@ public sealed partial class JobSubmitter(
         await db.SaveChangesAsync(ct);
         job.Marker = JobMarkers.Create(job.Id); // carries the row id, known only after the insert
         await db.SaveChangesAsync(ct);
+        if (alongIntent is not null)
+        {
+            // The caller's rows for this job (e.g. its quota reservation) commit with the intent or not at all.
+            await alongIntent(db, job, ct);
+        }
+
         await transaction.CommitAsync(ct);
         return job;
     }

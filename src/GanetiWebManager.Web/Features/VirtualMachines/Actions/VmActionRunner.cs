@@ -5,6 +5,7 @@ using GanetiWebManager.Web.Domain.VirtualMachines;
 using GanetiWebManager.Web.Features.Access;
 using GanetiWebManager.Web.Features.Audit;
 using GanetiWebManager.Web.Features.Jobs;
+using GanetiWebManager.Web.Features.Quotas;
 using Microsoft.EntityFrameworkCore;
 
 namespace GanetiWebManager.Web.Features.VirtualMachines.Actions;
@@ -35,13 +36,23 @@ public sealed record VmActionResult(VmActionOutcome Outcome, long? JobId, string
 /// <c>runner.RunAsync(user, vmId, VmOperation.Modify, "vm.rename", vm =&gt; new RenameInstance(vm.Name, newName), ct)</c>.
 /// Every submitted action is audited with its job.
 /// </summary>
-public sealed class VmActionRunner(IDbContextFactory<AppDbContext> contextFactory, JobSubmitter submitter, AccessGuard guard, IAuditLog audit)
+public sealed class VmActionRunner(IDbContextFactory<AppDbContext> contextFactory, JobSubmitter submitter, AccessGuard guard, IAuditLog audit, QuotaService quotas)
 {
     private static readonly Domain.Jobs.JobStatus[] Unfinished =
         [Domain.Jobs.JobStatus.Pending, Domain.Jobs.JobStatus.Queued, Domain.Jobs.JobStatus.Waiting, Domain.Jobs.JobStatus.Running, Domain.Jobs.JobStatus.Canceling];
 
+    public Task<VmActionResult> RunAsync(
+        ClaimsPrincipal user, long vmId, VmOperation operation, string auditAction, Func<VirtualMachine, JobAction> action, CancellationToken ct = default) =>
+        RunAsync(user, vmId, operation, auditAction, action, quota: null, ct);
+
+    /// <summary>
+    /// As above, and when <paramref name="quota"/> is given, what the action adds to the VM owner's usage is reserved
+    /// against their quota after every other check and before the job is recorded (ADR 0008): a refusal names the
+    /// resource, the need and what is left, is audited, and sends nothing; the reservation is linked to the job
+    /// intent in its transaction, and released at once when the submission is refused. Orphans are charged to nobody.
+    /// </summary>
     public async Task<VmActionResult> RunAsync(
-        ClaimsPrincipal user, long vmId, VmOperation operation, string auditAction, Func<VirtualMachine, JobAction> action, CancellationToken ct = default)
+        ClaimsPrincipal user, long vmId, VmOperation operation, string auditAction, Func<VirtualMachine, JobAction> action, VmQuotaCharge? quota, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(operation);
@@ -90,7 +101,25 @@ public sealed class VmActionRunner(IDbContextFactory<AppDbContext> contextFactor
             }
         }
 
-        var result = await submitter.SubmitAsync(JobActionTarget.For(vm), action(vm), JobRequester.From(user), ct);
+        QuotaHold? hold = null;
+        if (quota is not null && QuotaOwner.Of(vm.OwnerUserId, vm.OwnerGroupId) is { } owner)
+        {
+            var decision = await quotas.TryReserveAsync(
+                user, new QuotaRequest(vm.ClusterId, owner, quota.Need(vm), quota.Purpose, vm.Name, vm.Id, auditAction, quota.ConfirmOverQuota), ct);
+            if (!decision.Granted)
+            {
+                return VmActionResult.Refused(decision.Message ?? "Not enough quota.");
+            }
+
+            hold = decision.Hold;
+        }
+
+        var result = await submitter.SubmitAsync(JobActionTarget.For(vm), action(vm), JobRequester.From(user), hold is null ? null : hold.LinkIntentAsync, ct);
+        if (hold is not null && (result.JobId is null || result.Submission == JobSubmission.Rejected))
+        {
+            await quotas.ReleaseAsync(hold, "the submission was refused", CancellationToken.None);
+        }
+
         // Allowed by the portal; if Ganeti itself refused the job, the entry says why.
         var entry = AuditEntries.By(user, auditAction);
         entry.ClusterId = vm.ClusterId;
@@ -107,3 +136,9 @@ public sealed class VmActionRunner(IDbContextFactory<AppDbContext> contextFactor
         };
     }
 }
+
+/// <summary>What a VM action charges to the VM owner's quota (see <see cref="VmActionRunner"/>).</summary>
+/// <param name="Need">What the action adds to usage, computed from the VM as it is now.</param>
+/// <param name="Purpose">Decides when a successful job counts as mirrored.</param>
+/// <param name="ConfirmOverQuota">A cluster admin's explicit confirmation to exceed the quota (audited).</param>
+public sealed record VmQuotaCharge(Func<VirtualMachine, ResourceAmounts> Need, Domain.Quotas.QuotaPurpose Purpose, bool ConfirmOverQuota = false);

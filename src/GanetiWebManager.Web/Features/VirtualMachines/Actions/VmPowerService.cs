@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using GanetiWebManager.Web.Data;
 using GanetiWebManager.Web.Features.Access;
+using GanetiWebManager.Web.Features.Quotas;
 using Microsoft.EntityFrameworkCore;
 
 namespace GanetiWebManager.Web.Features.VirtualMachines.Actions;
@@ -40,8 +41,17 @@ public sealed class VmPowerService(VmActionRunner runner, IDbContextFactory<AppD
             .SingleOrDefaultAsync(ct);
     }
 
+    /// <summary>
+    /// Starts a VM. A VM meant to be down adds its max memory and vCPUs to its owner's usage: they are reserved against
+    /// the owner's quota first (product-spec §5); a cluster admin may exceed it only with an explicit confirmation (the overload taking <c>confirmOverQuota</c>), which is audited.
+    /// </summary>
     public Task<VmActionResult> StartAsync(ClaimsPrincipal user, long vmId, CancellationToken ct = default) =>
-        runner.RunAsync(user, vmId, VmOperation.Power, "vm.start", vm => new StartInstance(vm.Name), ct);
+        StartAsync(user, vmId, confirmOverQuota: false, ct);
+
+    /// <inheritdoc cref="StartAsync(ClaimsPrincipal, long, CancellationToken)"/>
+    public Task<VmActionResult> StartAsync(ClaimsPrincipal user, long vmId, bool confirmOverQuota, CancellationToken ct = default) =>
+        runner.RunAsync(user, vmId, VmOperation.Power, "vm.start", vm => new StartInstance(vm.Name),
+            new VmQuotaCharge(QuotaService.StartNeed, Domain.Quotas.QuotaPurpose.Start, confirmOverQuota), ct);
 
     public Task<VmActionResult> ShutdownAsync(ClaimsPrincipal user, long vmId, ShutdownKind kind, CancellationToken ct = default) =>
         runner.RunAsync(user, vmId, VmOperation.Power, "vm.shutdown", vm => new ShutdownInstance(vm.Name, kind == ShutdownKind.Immediate ? 0 : GracefulShutdownTimeoutSeconds), ct);
