@@ -57,8 +57,8 @@ public sealed class QuotaAdminService(
         var entry = AuditEntries.By(user, "quota.default.set");
         entry.ClusterId = clusterId;
         entry.ClusterSlug = cluster.Slug;
-        entry.Before = AuditEntries.State(before);
-        entry.After = AuditEntries.State(values);
+        entry.Before = State(before);
+        entry.After = State(values);
         audit.Add(db, entry);
         await db.SaveChangesAsync(ct);
         liveUpdates.Publish(new QuotaChanged(clusterId));
@@ -107,8 +107,8 @@ public sealed class QuotaAdminService(
         row.Vcpus = values.Vcpus;
         row.UpdatedAt = timeProvider.GetUtcNow();
         var entry = await EntryAsync(db, user, "quota.set", clusterId, slug, owner, ct);
-        entry.Before = before is null ? AuditEntries.State(new { Default = true }) : AuditEntries.State(before);
-        entry.After = AuditEntries.State(values);
+        entry.Before = before is null ? AuditEntries.State(new { Default = true }) : State(before);
+        entry.After = State(values);
         audit.Add(db, entry);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
@@ -141,7 +141,7 @@ public sealed class QuotaAdminService(
 
         db.QuotaOverrides.Remove(row);
         var entry = await EntryAsync(db, user, "quota.reset", clusterId, slug, owner, ct);
-        entry.Before = AuditEntries.State(new QuotaValues(row.RamMiB, row.DiskMiB, row.Vcpus));
+        entry.Before = State(new QuotaValues(row.RamMiB, row.DiskMiB, row.Vcpus));
         entry.After = AuditEntries.State(new { Default = true });
         audit.Add(db, entry);
         await db.SaveChangesAsync(ct);
@@ -149,6 +149,8 @@ public sealed class QuotaAdminService(
         liveUpdates.Publish(new QuotaChanged(clusterId));
         return new QuotaChangeResult(true, $"{entry.Persona} has the default quota of {slug} again.");
     }
+
+    private static string State(QuotaValues values) => AuditEntries.State(new { values.RamMiB, values.DiskMiB, values.Vcpus });
 
     private static IQueryable<QuotaOverride> Find(AppDbContext db, int clusterId, QuotaOwner owner) =>
         owner.UserId is { } user
