@@ -12,8 +12,8 @@ public sealed partial class ClusterDetailPage
     private const int ErrorLimit = 200;
 
     // The tab is in the address (?tab=nodes) so that a link can open it.
-    private static readonly string[] TabKeys = ["overview", "nodes", "vms", "jobs", "errors"];
-    private static readonly string[] TabTitles = ["Overview", "Nodes", "Virtual machines", "Jobs", "Errors"];
+    private static readonly string[] TabKeys = ["overview", "nodes", "vms", "jobs", "errors", "quotas"];
+    private static readonly string[] TabTitles = ["Overview", "Nodes", "Virtual machines", "Jobs", "Errors", "Quotas"];
 
     [Inject]
     private ClusterQueries Clusters { get; set; } = default!;

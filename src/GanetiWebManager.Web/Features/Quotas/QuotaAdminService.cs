@@ -8,11 +8,8 @@ using Microsoft.EntityFrameworkCore;
 
 namespace GanetiWebManager.Web.Features.Quotas;
 
-/// <summary>The values of a quota form: null = unlimited, 0 = none; never negative.</summary>
-public sealed record QuotaValues(long? RamMiB, long? DiskMiB, int? Vcpus)
-{
-    public bool IsValid => RamMiB is null or >= 0 && DiskMiB is null or >= 0 && Vcpus is null or >= 0;
-}
+/// <summary>The values of a quota: null = unlimited, 0 = none; never negative (<see cref="QuotaFormValidator"/>).</summary>
+public sealed record QuotaValues(long? RamMiB, long? DiskMiB, int? Vcpus);
 
 /// <summary>What became of a quota change.</summary>
 public sealed record QuotaChangeResult(bool Succeeded, string Message);
@@ -38,9 +35,9 @@ public sealed class QuotaAdminService(
             return new QuotaChangeResult(false, "Only the cluster's admins may change its default quota.");
         }
 
-        if (!values.IsValid)
+        if (QuotaFormValidator.Problem(values) is { } problem)
         {
-            return new QuotaChangeResult(false, "A quota cannot be negative (leave a value empty for unlimited, 0 for none).");
+            return new QuotaChangeResult(false, problem);
         }
 
         await using var db = await contextFactory.CreateDbContextAsync(ct);
@@ -74,9 +71,9 @@ public sealed class QuotaAdminService(
             return new QuotaChangeResult(false, "Only the cluster's admins may change quotas on it.");
         }
 
-        if (!values.IsValid)
+        if (QuotaFormValidator.Problem(values) is { } problem)
         {
-            return new QuotaChangeResult(false, "A quota cannot be negative (leave a value empty for unlimited, 0 for none).");
+            return new QuotaChangeResult(false, problem);
         }
 
         await using var db = await contextFactory.CreateDbContextAsync(ct);

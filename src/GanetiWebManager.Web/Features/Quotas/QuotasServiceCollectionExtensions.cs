@@ -12,6 +12,7 @@ public static class QuotasServiceCollectionExtensions
         services.AddSingleton<PersonaService>();
         services.AddSingleton<QuotaQueries>();
         services.AddSingleton<QuotaAdminService>();
+        services.AddSingleton<FluentValidation.IValidator<QuotaForm>, QuotaFormValidator>();
         return services;
     }
 }
