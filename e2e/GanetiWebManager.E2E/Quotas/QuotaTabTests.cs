@@ -30,8 +30,8 @@ public sealed class QuotaTabTests(PortalInBrowserFixture fixture)
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Overview" })).ToBeVisibleAsync();
         await Expect(page.GetByTestId("persona-usage")).ToBeVisibleAsync();
 
-        await page.GotoAsync("/clusters/lab");
-        await page.GetByRole(AriaRole.Tab, new() { Name = "Quotas" }).ClickAsync();
+        await page.GotoAsync("/clusters/lab?tab=quotas");
+        await Expect(page.GetByTestId("quota-default")).ToHaveAttributeAsync("data-interactive", "true");
         var carol = page.GetByTestId("quota-row").Filter(new() { HasText = "carol" });
         var carolsVcpus = Enumerable.Range(1, 10).Where(i => InventorySeed.StatusOf(i) != VmStates.AdminDown).Sum(i => 1 + (i % 4));
         await Expect(carol).ToContainTextAsync("default");
@@ -53,8 +53,9 @@ public sealed class QuotaTabTests(PortalInBrowserFixture fixture)
         await page.GetByRole(AriaRole.Option, new() { Name = InventorySeed.RegularUserName, Exact = true }).ClickAsync();
         await page.GetByTestId("quota-add-ram").FillAsync("0");
         await page.GetByTestId("quota-add-save").ClickAsync();
+        await Expect(page.GetByTestId("quota-message")).ToContainTextAsync($"The quota of user:{InventorySeed.RegularUserName} on lab was saved.");
         var dave = page.GetByTestId("quota-row").Filter(new() { HasText = InventorySeed.RegularUserName });
-        await Expect(dave).ToContainTextAsync("0 of none");
+        await Expect(dave).ToContainTextAsync("0 MiB of none");
 
         await page.GetByTestId("quota-default-edit").ClickAsync();
         await page.GetByTestId("quota-default-disk").FillAsync("-5");
