@@ -33,8 +33,11 @@ public sealed partial class QuotaService(
     // the second is a hash of the pair. A collision only makes two unrelated owners wait for each other.
     internal const int LockClass = 0x47_57_51_55; // "GWQU"
 
-    /// <summary>The quota of <paramref name="owner"/> on a cluster: its override, or the cluster's default.</summary>
-    public async Task<QuotaLimits> GetQuotaAsync(int clusterId, QuotaOwner owner, CancellationToken ct = default)
+    /// <summary>
+    /// The quota of <paramref name="owner"/> on a cluster: its override, or the cluster's default. Internal: no
+    /// user is checked here; pages read quotas through <see cref="QuotaQueries"/>, which filters by permission.
+    /// </summary>
+    internal async Task<QuotaLimits> GetQuotaAsync(int clusterId, QuotaOwner owner, CancellationToken ct = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);
         return await QuotaAsync(db, clusterId, owner, ct);
@@ -43,8 +46,9 @@ public sealed partial class QuotaService(
     /// <summary>
     /// What <paramref name="owner"/> uses on a cluster: RAM and vCPUs of its VMs meant to run (admin state up), disk
     /// of all its VMs (pending-delete included, gone-from-Ganeti excluded), plus every reservation still held.
+    /// Internal like <see cref="GetQuotaAsync"/>.
     /// </summary>
-    public async Task<ResourceAmounts> GetUsageAsync(int clusterId, QuotaOwner owner, CancellationToken ct = default)
+    internal async Task<ResourceAmounts> GetUsageAsync(int clusterId, QuotaOwner owner, CancellationToken ct = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);
         return await UsageAsync(db, clusterId, owner, ct);

@@ -77,7 +77,7 @@ public sealed partial class QuotaSettler(
     }
 
     /// <summary>One settlement pass; returns how many reservations it settled or released.</summary>
-    public async Task<int> SettleAsync(CancellationToken ct)
+    internal async Task<int> SettleAsync(CancellationToken ct)
     {
         var now = timeProvider.GetUtcNow();
         var graceCutoff = now - options.Value.SettleGrace;
