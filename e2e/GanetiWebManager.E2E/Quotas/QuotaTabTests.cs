@@ -17,6 +17,13 @@ namespace GanetiWebManager.E2E.Quotas;
 [Collection(InventoryPortalGroup.Name)]
 public sealed class QuotaTabTests(PortalInBrowserFixture fixture)
 {
+    /// <summary>Fills a number field and leaves it, so its change reaches the circuit before the next click.</summary>
+    private static async Task FillAsync(IPage page, string testId, string value)
+    {
+        await page.GetByTestId(testId).FillAsync(value);
+        await page.GetByTestId(testId).PressAsync("Tab");
+    }
+
     [Fact]
     public async Task QuotaTab_EditResetAddAndDefault_UsageBarsFollow_ChangesAudited()
     {
@@ -38,12 +45,37 @@ public sealed class QuotaTabTests(PortalInBrowserFixture fixture)
         await Expect(carol).ToContainTextAsync($"{carolsVcpus} of unlimited");
 
         await carol.GetByTestId("quota-edit").ClickAsync();
-        await page.GetByTestId("quota-edit-vcpus").FillAsync("2");
+        await FillAsync(page, "quota-edit-vcpus", "2");
         await page.GetByTestId("quota-edit-save").ClickAsync();
         await Expect(page.GetByTestId("quota-message")).ToContainTextAsync("The quota of user:carol on lab was saved.");
         await Expect(carol).ToContainTextAsync($"{carolsVcpus} of 2");
         await Expect(carol).ToContainTextAsync($"exceeded by {carolsVcpus - 2}");
         await page.ScreenshotAsync(new() { Path = Path.Combine(PortalInBrowserFixture.ArtifactsDirectory, "cluster-quotas.png"), FullPage = true });
+
+        // carol's own dashboard shows her usage on lab and by how much she is over.
+        var (carolContext, carolPage, carolErrors) = await fixture.NewPageAsync();
+        await using (carolContext)
+        {
+            await using (var users = fixture.Portal.Services.CreateAsyncScope())
+            {
+                var manager = users.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<GanetiWebManager.Web.Domain.Accounts.AppUser>>();
+                var account = (await manager.FindByNameAsync("carol"))!;
+                if (!await manager.HasPasswordAsync(account))
+                {
+                    (await manager.AddPasswordAsync(account, "carol's long enough password")).Succeeded.ShouldBeTrue();
+                }
+            }
+
+            await carolPage.GotoAsync("/account/login");
+            await carolPage.GetByLabel("User name").FillAsync("carol");
+            await carolPage.GetByLabel("Password", new() { Exact = true }).FillAsync("carol's long enough password");
+            await carolPage.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+            var lab = carolPage.GetByTestId("persona-usage-cluster").Filter(new() { HasText = "lab" });
+            await Expect(lab.GetByTestId("usage-vcpus-value")).ToHaveTextAsync($"{carolsVcpus} of 2");
+            await Expect(lab.GetByTestId("usage-exceeded")).ToContainTextAsync($"exceeded by {carolsVcpus - 2} vCPUs");
+            await carolPage.ScreenshotAsync(new() { Path = Path.Combine(PortalInBrowserFixture.ArtifactsDirectory, "overview-persona-usage.png"), FullPage = true });
+            carolErrors.ShouldBeEmpty();
+        }
 
         await carol.GetByTestId("quota-reset").ClickAsync();
         await Expect(carol).ToContainTextAsync("default");
@@ -51,17 +83,17 @@ public sealed class QuotaTabTests(PortalInBrowserFixture fixture)
 
         await page.GetByTestId("quota-add-owner").ClickAsync();
         await page.GetByRole(AriaRole.Option, new() { Name = InventorySeed.RegularUserName, Exact = true }).ClickAsync();
-        await page.GetByTestId("quota-add-ram").FillAsync("0");
+        await FillAsync(page, "quota-add-ram", "0");
         await page.GetByTestId("quota-add-save").ClickAsync();
         await Expect(page.GetByTestId("quota-message")).ToContainTextAsync($"The quota of user:{InventorySeed.RegularUserName} on lab was saved.");
         var dave = page.GetByTestId("quota-row").Filter(new() { HasText = InventorySeed.RegularUserName });
         await Expect(dave).ToContainTextAsync("0 MiB of none");
 
         await page.GetByTestId("quota-default-edit").ClickAsync();
-        await page.GetByTestId("quota-default-disk").FillAsync("-5");
+        await FillAsync(page, "quota-default-disk", "-5");
         await page.GetByTestId("quota-default-save").ClickAsync();
         await Expect(page.GetByTestId("quota-default-form")).ToContainTextAsync("Disk is 0 (none) up to");
-        await page.GetByTestId("quota-default-disk").FillAsync("1048576");
+        await FillAsync(page, "quota-default-disk", "1048576");
         await page.GetByTestId("quota-default-save").ClickAsync();
         await Expect(page.GetByTestId("quota-default-values")).ToContainTextAsync("disk 1048576 MiB");
 
