@@ -9,8 +9,9 @@ namespace GanetiWebManager.Web.Features.VirtualMachines;
 /// <summary>One VM: its configuration and state, its disks and NICs, its jobs; live.</summary>
 public sealed partial class VmDetailPage
 {
-    private static readonly string[] TabKeys = ["overview", "disks", "jobs"];
-    private static readonly string[] TabTitles = ["Overview", "Disks & NICs", "Jobs"];
+    // "permissions" is last, and offered only to the VM's admins, so hiding it never shifts the other indexes.
+    private static readonly string[] TabKeys = ["overview", "disks", "jobs", "permissions"];
+    private static readonly string[] TabTitles = ["Overview", "Disks & NICs", "Jobs", "Permissions"];
 
     [Inject]
     private VirtualMachineQueries Vms { get; set; } = default!;
@@ -27,7 +28,16 @@ public sealed partial class VmDetailPage
     [SupplyParameterFromQuery(Name = "tab")]
     public string? Tab { get; set; }
 
-    private int TabIndex => Math.Max(0, Array.IndexOf(TabKeys, Tab?.ToLowerInvariant()));
+    private int TabIndex
+    {
+        get
+        {
+            var index = Math.Max(0, Array.IndexOf(TabKeys, Tab?.ToLowerInvariant()));
+            return TabKeys[index] == "permissions" && !ShowsPermissions ? 0 : index;
+        }
+    }
+
+    private bool ShowsPermissions => Model?.Access.Has(Domain.Access.VmPermissions.Admin) == true;
 
     private string TabTitle => TabTitles[TabIndex];
 
