@@ -20,6 +20,7 @@ using GanetiWebManager.Web.Features.VirtualMachines.Actions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using QuotaFeature = GanetiWebManager.Web.Features.Quotas;
 using Xunit.Abstractions;
 
 namespace GanetiWebManager.Web.Tests.Features.Access;
@@ -112,6 +113,33 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.World worl
         new("GrantService.SetAsync", ActOnVm, VmGrant: VmPermissions.Admin, Mutates: true,
             Invoke: async (w, c) => (await w.Get<GrantService>().SetAsync(c.User, GrantObject.OfVm(c.VmId, c.VmName), PrincipalRef.User(w.Bystander.Id), (int)VmPermissions.Tags, default)).Succeeded),
         // Exact names only for users who cannot list everyone (a VM owner granting on their VM); signed-out: nothing.
+        // Quotas (issue 4 §4): the tab and its changes are the cluster admins'; refusals are audited by AccessGuard.
+        new("QuotaAdminService.SetOverrideAsync", ClusterRole, ClusterGrant: ClusterPermissions.Admin, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<QuotaFeature.QuotaAdminService>().SetOverrideAsync(c.User, w.Cluster.Id, QuotaFeature.QuotaOwner.User(w.Bystander.Id), new QuotaFeature.QuotaValues(1024, null, 2), default)).Succeeded),
+        new("QuotaAdminService.ResetAsync", ClusterRole, ClusterGrant: ClusterPermissions.Admin, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<QuotaFeature.QuotaAdminService>().ResetAsync(c.User, w.Cluster.Id, QuotaFeature.QuotaOwner.User(w.Bystander.Id), default)).Succeeded),
+        new("QuotaAdminService.SetDefaultAsync", ClusterRole, ClusterGrant: ClusterPermissions.Admin, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<QuotaFeature.QuotaAdminService>().SetDefaultAsync(c.User, w.Cluster.Id, new QuotaFeature.QuotaValues(null, null, null), default)).Succeeded),
+        new("QuotaQueries.GetClusterQuotasAsync", ClusterRole, ClusterGrant: ClusterPermissions.Admin,
+            Invoke: async (w, c) => await w.Get<QuotaFeature.QuotaQueries>().GetClusterQuotasAsync(c.User, w.Cluster.Id, default) is not null),
+        new("QuotaQueries.PrincipalsAsync", ClusterRole, ClusterGrant: ClusterPermissions.Admin,
+            Invoke: async (w, c) => (await w.Get<QuotaFeature.QuotaQueries>().PrincipalsAsync(c.User, default)).Count > 0),
+        // A persona's usage on a cluster: shown where the user sees the cluster and the persona owns or may create something.
+        new("QuotaQueries.PersonaUsageAsync", SeeVm, ClusterGrant: ClusterPermissions.CreateVm,
+            Invoke: async (w, c) => (await w.Get<QuotaFeature.QuotaQueries>().PersonaUsageAsync(c.User, default)).Any(p => p.Clusters.Any(u => u.ClusterId == w.Cluster.Id))),
+        // Personas (product-spec §4): themself with a direct grant, their groups with one; superusers anyone.
+        new("PersonaService.AllowedOwnersAsync", ClusterRole, ClusterGrant: ClusterPermissions.CreateVm,
+            Invoke: async (w, c) => (await w.Get<QuotaFeature.PersonaService>().AllowedOwnersAsync(c.User, w.Cluster.Id, default)).Count > 0),
+        new("PersonaService.MayActAsAsync", [Persona.Superuser], ClusterGrant: ClusterPermissions.CreateVm,
+            Invoke: async (w, c) => await w.Get<QuotaFeature.PersonaService>().MayActAsAsync(c.User, w.Cluster.Id, QuotaFeature.QuotaOwner.User(w.Bystander.Id), default)),
+        new("PersonaService.DashboardPersonasAsync", [.. Everyone.Except([Persona.Anonymous])],
+            Invoke: async (w, c) => (await w.Get<QuotaFeature.PersonaService>().DashboardPersonasAsync(c.User, default)).Count > 0),
+        new("QuotaService.TryReserveAsync", Everyone,
+            CoveredBy: "decides the quota only: its callers (VmActionRunner, the create paths) check the action's permission first; QuotaServiceTests, QuotaStartTests, QuotaRaceTests"),
+        new("QuotaService.ReserveForCreateAsync", Everyone,
+            CoveredBy: "as TryReserveAsync: the create service checks create_vm and the persona (PersonaService.MayActAsAsync) before reserving"),
+        new("QuotaService.ReleaseAsync", Everyone,
+            CoveredBy: "takes a hold only a granted reservation returns; releases what its own caller reserved"),
         new("GrantService.SearchPrincipalsAsync", [.. Everyone.Except([Persona.Anonymous])],
             Invoke: async (w, c) => (await w.Get<GrantService>().SearchPrincipalsAsync(c.User, w.Bystander.UserName, default)).Count > 0),
     ];
