@@ -136,9 +136,8 @@ public sealed class QuotaRaceTests(ITestOutputHelper output) : IAsyncLifetime
     {
         var names = _fake.Cluster.AddInstances(Parallel);
         _fake.Cluster.ShutdownInstances(names);
-        // Mirrored as the sync would (the sync itself cannot insert VMs on this branch: 0006 made is_locked NOT NULL
-        // without a default and the bulk writer does not write it yet). Alice owns all 50, so she may start them; each
-        // needs 512 MiB and 1 vCPU when started; her quota admits 10 vCPUs.
+        // Mirrored as the sync would, with known sizes (the fake generates varied ones). Alice owns all 50, so she may
+        // start them; each needs 512 MiB and 1 vCPU when started; her quota admits 10 vCPUs.
         var inventory = new InventoryBuilder(_services.GetRequiredService<IDbContextFactory<AppDbContext>>());
         var vmIds = new List<long>();
         foreach (var name in names)
