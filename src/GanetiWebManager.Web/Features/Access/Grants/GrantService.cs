@@ -195,6 +195,16 @@ public sealed class GrantService(
             before = (int)(row?.Permissions ?? ClusterPermissions.None);
             Apply(db.ClusterGrants, row, permissions, () => new ClusterGrant { ClusterId = clusterId, UserId = principal.UserId, GroupId = principal.GroupId },
                 (g, p) => g.Permissions = (ClusterPermissions)p);
+            if (permissions == 0 && row is not null)
+            {
+                // An empty set removes the principal from the cluster, their quota override included (product-spec §3).
+                var quota = await db.QuotaOverrides.SingleOrDefaultAsync(q => q.ClusterId == clusterId && q.UserId == principal.UserId && q.GroupId == principal.GroupId, ct);
+                if (quota is not null)
+                {
+                    db.QuotaOverrides.Remove(quota);
+                    entry.Reason = $"quota override removed too (ram {quota.RamMiB?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unlimited"} MiB, disk {quota.DiskMiB?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unlimited"} MiB, vcpus {quota.Vcpus?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unlimited"})";
+                }
+            }
         }
         else
         {

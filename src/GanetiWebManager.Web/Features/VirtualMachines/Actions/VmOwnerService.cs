@@ -4,7 +4,9 @@ using GanetiWebManager.Web.Domain.Access;
 using GanetiWebManager.Web.Features.Access;
 using GanetiWebManager.Web.Features.Audit;
 using GanetiWebManager.Web.Features.Jobs;
+using GanetiWebManager.Web.Domain.VirtualMachines;
 using GanetiWebManager.Web.Features.LiveUpdates;
+using GanetiWebManager.Web.Features.Quotas;
 using GanetiWebManager.Web.Features.Sync;
 using Microsoft.EntityFrameworkCore;
 
@@ -23,6 +25,7 @@ public sealed record OwnerChangeResult(bool Succeeded, string Message, bool Need
 public sealed class VmOwnerService(
     IDbContextFactory<AppDbContext> contexts,
     AccessGuard guard,
+    IPortalAccess access,
     IAuditLog audit,
     JobSubmitter submitter,
     LiveUpdateHub liveUpdates)
@@ -59,6 +62,27 @@ public sealed class VmOwnerService(
             return new OwnerChangeResult(true, "Nothing changed.");
         }
 
+        // The new owner is charged from now on (product-spec §5): an admin may push it over its quota only on purpose.
+        if (owner is { } newOwner && !(await access.ScopeAsync(db, user, ct)).IsSuperuser)
+        {
+            var quotaOwner = new QuotaOwner(newOwner.UserId, newOwner.GroupId);
+            var charge = new ResourceAmounts(
+                vm.AdminState == VmStates.AdminUp ? vm.MaxMemoryMiB ?? 0 : 0,
+                vm.MissingSince is null ? vm.DiskTotalMiB : 0,
+                vm.AdminState == VmStates.AdminUp ? vm.Vcpus ?? 0 : 0);
+            var shortfalls = QuotaService.Shortfalls(
+                await QuotaService.QuotaAsync(db, vm.ClusterId, quotaOwner, ct), await QuotaService.UsageAsync(db, vm.ClusterId, quotaOwner, ct), charge);
+            if (shortfalls.Count > 0 && !confirmOverQuota)
+            {
+                return new OwnerChangeResult(
+                    false,
+                    $"{after!.Name} would go over its quota: {string.Join("; ", shortfalls.Select(f => f.Describe()))}. Confirm to change the owner anyway.",
+                    NeedsConfirmation: true);
+            }
+
+            confirmOverQuota = shortfalls.Count > 0;
+        }
+
         var cluster = await db.Clusters.Where(c => c.Id == vm.ClusterId).Select(c => new { c.Slug, c.RapiUsername }).SingleAsync(ct);
         vm.OwnerUserId = owner?.UserId;
         vm.OwnerGroupId = owner?.GroupId;
@@ -71,7 +95,7 @@ public sealed class VmOwnerService(
         entry.GroupId = owner?.GroupId;
         entry.Before = AuditEntries.State(new { owner = before?.ToString() });
         entry.After = AuditEntries.State(new { owner = after?.ToString() });
-        entry.Reason = confirmOverQuota ? "confirmed: may exceed the new owner's quota" : null;
+        entry.Reason = confirmOverQuota ? "confirmed: the new owner goes over its quota" : null;
         audit.Add(db, entry);
         await db.SaveChangesAsync(ct);
         liveUpdates.Publish(new VirtualMachinesChanged(vm.ClusterId, [vm.Id]));
