@@ -3,6 +3,7 @@ using GanetiWebManager.Web.Data;
 using GanetiWebManager.Web.Features.Accounts;
 using GanetiWebManager.Web.Features.Clusters;
 using GanetiWebManager.Web.Features.Clusters.Registry;
+using GanetiWebManager.Web.Features.Console;
 using GanetiWebManager.Web.Features.Health;
 using GanetiWebManager.Web.Features.Jobs;
 using GanetiWebManager.Web.Features.LiveUpdates;
@@ -32,6 +33,7 @@ public static class PortalComposition
         services.AddJobs();
         services.AddInventoryViews();
         services.AddClusterRegistry();
+        services.AddConsole();
 
         // UI
         services.AddRazorComponents().AddInteractiveServerComponents();
@@ -63,6 +65,7 @@ public static class PortalComposition
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.MapAccountEndpoints();
         app.MapHealthEndpoints();
+        app.UseConsole();
         return app;
     }
 }

@@ -1,0 +1,210 @@
+using System.Buffers;
+using System.Net.Sockets;
+using System.Net.WebSockets;
+
+namespace GanetiWebManager.Web.Features.Console;
+
+/// <summary>How a relayed session ended.</summary>
+public enum RelayEnd
+{
+    /// <summary>The browser closed the WebSocket.</summary>
+    BrowserClosed,
+
+    /// <summary>The VNC server closed its connection.</summary>
+    ServerClosed,
+
+    /// <summary>The portal ended it (permission revoked, VM stopped, shutdown).</summary>
+    Stopped,
+
+    /// <summary>One side broke off without a clean close.</summary>
+    Failed,
+}
+
+/// <summary>
+/// Copies bytes between a browser's WebSocket and a TCP connection, both ways at once. Each direction owns one
+/// fixed buffer and reads again only after the previous chunk was written, so a slow side slows the other
+/// down instead of growing memory: at most two buffers per session. Every ending is clean on both sides:
+/// a browser close shuts down the TCP send side; a server EOF sends a WebSocket close and waits briefly for
+/// the browser's answer; a stop sends a close with the given reason.
+/// </summary>
+public static class ConsoleRelayPump
+{
+    public const int DefaultBufferSize = 64 * 1024;
+
+    private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Relays until either side closes or <paramref name="stop"/> fires; <paramref name="stopReason"/> is then read
+    /// for the close status and text the browser gets.
+    /// </summary>
+    public static async Task<RelayEnd> RunAsync(
+        WebSocket browser,
+        Socket server,
+        int bufferSize,
+        Func<(WebSocketCloseStatus Status, string Text)> stopReason,
+        CancellationToken stop)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        var toServer = BrowserToServerAsync(browser, server, bufferSize, linked.Token);
+        var toBrowser = ServerToBrowserAsync(server, browser, bufferSize, linked.Token);
+
+        var first = await Task.WhenAny(toServer, toBrowser);
+        RelayEnd end;
+        if (stop.IsCancellationRequested)
+        {
+            end = RelayEnd.Stopped;
+            var (status, text) = stopReason();
+            await linked.CancelAsync();
+            await CloseBrowserAsync(browser, status, text);
+            ShutdownQuietly(server);
+        }
+        else if (first == toServer)
+        {
+            // The browser said goodbye (or broke off): let the server see EOF, answer the close, stop reading.
+            end = await toServer ? RelayEnd.BrowserClosed : RelayEnd.Failed;
+            ShutdownQuietly(server);
+            await CloseBrowserAsync(browser, WebSocketCloseStatus.NormalClosure, "");
+            await linked.CancelAsync();
+        }
+        else
+        {
+            end = await toBrowser ? RelayEnd.ServerClosed : RelayEnd.Failed;
+            await CloseBrowserAsync(browser, WebSocketCloseStatus.NormalClosure, "The VNC server closed the console.");
+            // Wait for the browser's close frame so the WebSocket ends cleanly, but not forever.
+            await Task.WhenAny(toServer, Task.Delay(CloseHandshakeTimeout, CancellationToken.None));
+            await linked.CancelAsync();
+        }
+
+        await ObserveAsync(toServer);
+        await ObserveAsync(toBrowser);
+        return end;
+    }
+
+    // True when the browser closed cleanly, false when the connection broke.
+    private static async Task<bool> BrowserToServerAsync(WebSocket browser, Socket server, int bufferSize, CancellationToken ct)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
+        try
+        {
+            var memory = buffer.AsMemory(0, bufferSize);
+            while (true)
+            {
+                var result = await browser.ReceiveAsync(memory, ct);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    return true;
+                }
+
+                if (result.Count > 0)
+                {
+                    await SendAllAsync(server, memory[..result.Count], ct);
+                }
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or SocketException or IOException or OperationCanceledException)
+        {
+            return false;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    // True when the server closed cleanly (EOF), false when the connection broke.
+    private static async Task<bool> ServerToBrowserAsync(Socket server, WebSocket browser, int bufferSize, CancellationToken ct)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
+        try
+        {
+            var memory = buffer.AsMemory(0, bufferSize);
+            while (true)
+            {
+                var read = await server.ReceiveAsync(memory, SocketFlags.None, ct);
+                if (read == 0)
+                {
+                    return true;
+                }
+
+                await browser.SendAsync(memory[..read], WebSocketMessageType.Binary, endOfMessage: true, ct);
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or SocketException or IOException or OperationCanceledException)
+        {
+            return false;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static async Task SendAllAsync(Socket socket, ReadOnlyMemory<byte> data, CancellationToken ct)
+    {
+        while (!data.IsEmpty)
+        {
+            var sent = await socket.SendAsync(data, SocketFlags.None, ct);
+            data = data[sent..];
+        }
+    }
+
+    /// <summary>Sends a close frame unless one was sent already; a browser that is gone is not an error.</summary>
+    public static async Task CloseBrowserAsync(WebSocket browser, WebSocketCloseStatus status, string text)
+    {
+        if (browser.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
+        {
+            return;
+        }
+
+        using var timeout = new CancellationTokenSource(CloseHandshakeTimeout);
+        try
+        {
+            // The close reason is limited to 123 bytes of UTF-8 by the protocol.
+            await browser.CloseOutputAsync(status, Truncate(text), timeout.Token);
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
+        {
+            // Gone already.
+        }
+    }
+
+    internal static string Truncate(string text)
+    {
+        if (System.Text.Encoding.UTF8.GetByteCount(text) <= 123)
+        {
+            return text;
+        }
+
+        var cut = text;
+        while (System.Text.Encoding.UTF8.GetByteCount(cut) > 120)
+        {
+            cut = cut[..^1];
+        }
+
+        return cut + "…";
+    }
+
+    private static void ShutdownQuietly(Socket socket)
+    {
+        try
+        {
+            socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already closed.
+        }
+    }
+
+    private static async Task ObserveAsync(Task<bool> task)
+    {
+        try
+        {
+            await task;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Each direction reports its own end; a late failure after the session ended changes nothing.
+        }
+    }
+}
