@@ -9,8 +9,8 @@ namespace GanetiWebManager.Web.Features.VirtualMachines;
 /// <summary>One VM: its configuration and state, its disks and NICs, its jobs; live.</summary>
 public sealed partial class VmDetailPage
 {
-    private static readonly string[] TabKeys = ["overview", "disks", "jobs"];
-    private static readonly string[] TabTitles = ["Overview", "Disks & NICs", "Jobs"];
+    private static readonly string[] TabKeys = ["overview", "disks", "jobs", "console"];
+    private static readonly string[] TabTitles = ["Overview", "Disks & NICs", "Jobs", "Console"];
 
     [Inject]
     private VirtualMachineQueries Vms { get; set; } = default!;
