@@ -44,37 +44,50 @@ public static class ConsoleRelayPump
         Func<(WebSocketCloseStatus Status, string Text)> stopReason,
         CancellationToken stop)
     {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stop);
-        var toServer = BrowserToServerAsync(browser, server, bufferSize, linked.Token);
-        var toBrowser = ServerToBrowserAsync(server, browser, bufferSize, linked.Token);
+        // Only the TCP side is ever cancelled: cancelling a pending WebSocket operation aborts the WebSocket,
+        // and a close must be sent as a close frame. A WebSocket send is never concurrent with another send,
+        // so the close frame goes out only after the server-to-browser loop has ended.
+        using var tcp = new CancellationTokenSource();
+        var toServer = BrowserToServerAsync(browser, server, bufferSize, tcp.Token);
+        var toBrowser = ServerToBrowserAsync(server, browser, bufferSize, tcp.Token);
+        var stopped = Task.Delay(Timeout.Infinite, stop).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
-        var first = await Task.WhenAny(toServer, toBrowser);
+        var first = await Task.WhenAny(toServer, toBrowser, stopped);
         RelayEnd end;
-        if (stop.IsCancellationRequested)
+        if (first == toServer)
         {
-            end = RelayEnd.Stopped;
-            var (status, text) = stopReason();
-            await linked.CancelAsync();
-            await CloseBrowserAsync(browser, status, text);
-            ShutdownQuietly(server);
-        }
-        else if (first == toServer)
-        {
-            // The browser said goodbye (or broke off): let the server see EOF, answer the close, stop reading.
+            // The browser said goodbye (or broke off): stop reading the server, answer the close, let the server see EOF.
             end = await toServer ? RelayEnd.BrowserClosed : RelayEnd.Failed;
-            ShutdownQuietly(server);
+            await tcp.CancelAsync();
+            await ObserveAsync(toBrowser);
             await CloseBrowserAsync(browser, WebSocketCloseStatus.NormalClosure, "");
-            await linked.CancelAsync();
         }
         else
         {
-            end = await toBrowser ? RelayEnd.ServerClosed : RelayEnd.Failed;
-            await CloseBrowserAsync(browser, WebSocketCloseStatus.NormalClosure, "The VNC server closed the console.");
+            var (status, text) = (WebSocketCloseStatus.NormalClosure, "The VNC server closed the console.");
+            if (first == toBrowser)
+            {
+                end = await toBrowser ? RelayEnd.ServerClosed : RelayEnd.Failed;
+            }
+            else
+            {
+                end = RelayEnd.Stopped;
+                (status, text) = stopReason();
+                await tcp.CancelAsync();
+                await ObserveAsync(toBrowser);
+            }
+
+            await CloseBrowserAsync(browser, status, text);
             // Wait for the browser's close frame so the WebSocket ends cleanly, but not forever.
-            await Task.WhenAny(toServer, Task.Delay(CloseHandshakeTimeout, CancellationToken.None));
-            await linked.CancelAsync();
+            if (await Task.WhenAny(toServer, Task.Delay(CloseHandshakeTimeout, CancellationToken.None)) != toServer)
+            {
+                browser.Abort();
+            }
+
+            await tcp.CancelAsync();
         }
 
+        ShutdownQuietly(server);
         await ObserveAsync(toServer);
         await ObserveAsync(toBrowser);
         return end;
@@ -89,7 +102,7 @@ public static class ConsoleRelayPump
             var memory = buffer.AsMemory(0, bufferSize);
             while (true)
             {
-                var result = await browser.ReceiveAsync(memory, ct);
+                var result = await browser.ReceiveAsync(memory, CancellationToken.None);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     return true;
@@ -126,7 +139,7 @@ public static class ConsoleRelayPump
                     return true;
                 }
 
-                await browser.SendAsync(memory[..read], WebSocketMessageType.Binary, endOfMessage: true, ct);
+                await browser.SendAsync(memory[..read], WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None);
             }
         }
         catch (Exception e) when (e is WebSocketException or SocketException or IOException or OperationCanceledException)
@@ -156,13 +169,19 @@ public static class ConsoleRelayPump
             return;
         }
 
-        using var timeout = new CancellationTokenSource(CloseHandshakeTimeout);
         try
         {
-            // The close reason is limited to 123 bytes of UTF-8 by the protocol.
-            await browser.CloseOutputAsync(status, Truncate(text), timeout.Token);
+            // The close reason is limited to 123 bytes of UTF-8 by the protocol. Not cancellable (that would abort):
+            // a browser that stops reading is aborted by the caller's close-handshake timeout instead.
+            var closing = browser.CloseOutputAsync(status, Truncate(text), CancellationToken.None);
+            if (await Task.WhenAny(closing, Task.Delay(CloseHandshakeTimeout, CancellationToken.None)) != closing)
+            {
+                browser.Abort();
+            }
+
+            await closing;
         }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
         {
             // Gone already.
         }

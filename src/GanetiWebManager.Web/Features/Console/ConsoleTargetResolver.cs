@@ -85,9 +85,10 @@ public sealed partial class ConsoleTargetResolver(
         {
             return ConsoleTargetResult.Fail("Ganeti says the VM's console is unavailable: it is not running (the portal's view may be a few seconds old).");
         }
-        catch (Exception e) when (e is RapiException or OperationCanceledException && !ct.IsCancellationRequested)
+        catch (Exception e) when (!ct.IsCancellationRequested && e is not OutOfMemoryException)
         {
-            // Expected on Ganeti 3.0.2/3.1.1 with kvm (500), and when the RAPI is down: the mirror knows enough.
+            // Expected on Ganeti 3.0.2/3.1.1 with kvm (500), and when the RAPI is down or its settings are unusable
+            // (e.g. a password the key ring can no longer decrypt): the mirror knows enough.
             LogRapiConsoleFailed(logger, e, vm.Name, cluster.Slug);
         }
 
