@@ -1,5 +1,6 @@
 using GanetiWebManager.Web.Components;
 using GanetiWebManager.Web.Data;
+using GanetiWebManager.Web.Features.Access;
 using GanetiWebManager.Web.Features.Accounts;
 using GanetiWebManager.Web.Features.Clusters;
 using GanetiWebManager.Web.Features.Clusters.Registry;
@@ -28,6 +29,7 @@ public static class PortalComposition
 
         // Features
         services.AddAccounts();
+        services.AddAccess();
         services.AddHealth();
         services.AddClusterSync();
         services.AddJobs();

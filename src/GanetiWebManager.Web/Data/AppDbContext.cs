@@ -1,4 +1,6 @@
+using GanetiWebManager.Web.Domain.Access;
 using GanetiWebManager.Web.Domain.Accounts;
+using GanetiWebManager.Web.Domain.Audit;
 using GanetiWebManager.Web.Domain.Clusters;
 using GanetiWebManager.Web.Domain.Jobs;
 using GanetiWebManager.Web.Domain.VirtualMachines;
@@ -27,6 +29,16 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options)
     public DbSet<Job> Jobs => Set<Job>();
 
     public DbSet<Group> Groups => Set<Group>();
+
+    public DbSet<GroupMember> GroupMembers => Set<GroupMember>();
+
+    public DbSet<ClusterGrant> ClusterGrants => Set<ClusterGrant>();
+
+    public DbSet<VmGrant> VmGrants => Set<VmGrant>();
+
+    public DbSet<GroupGrant> GroupGrants => Set<GroupGrant>();
+
+    public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
 
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 

@@ -46,7 +46,12 @@ internal static class SnakeCaseNaming
 
             entity.SetTableName(ToSnakeCase(table.StartsWith("AspNet", StringComparison.Ordinal) ? table["AspNet".Length..] : table));
             RenameColumns(entity);
+        }
 
+        // Constraint names derive from table names (fk_<dependent>_<principal>_<column>), so they are set
+        // only once every table has its final name, whatever order the entity types come in.
+        foreach (var entity in builder.Model.GetEntityTypes().Where(e => !e.IsOwned() && e.GetTableName() is not null))
+        {
             foreach (var key in entity.GetKeys())
             {
                 key.SetName(ToSnakeCase(key.GetName()!));

@@ -78,6 +78,11 @@ public sealed class VirtualMachine
     /// <summary>A delete job was submitted; the VM stays listed (and charged) until it succeeds.</summary>
     public bool PendingDelete { get; set; }
 
+    /// <summary>
+    /// Locked by a cluster admin: owners and VM-level grantees may only view it (product-spec §3).
+    /// </summary>
+    public bool IsLocked { get; set; }
+
     /// <summary>Set when the instance is gone from Ganeti; an admin confirms its removal.</summary>
     public DateTimeOffset? MissingSince { get; set; }
 

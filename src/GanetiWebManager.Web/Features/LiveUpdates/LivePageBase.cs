@@ -54,7 +54,7 @@ public abstract partial class LivePageBase<TModel> : ComponentBase, IDisposable
         // circuit to update and is disposed with it.
         if (firstRender && !_disposed)
         {
-            _subscription = LiveUpdates.Subscribe(ShowsChange, OnChangeAsync);
+            _subscription = LiveUpdates.Subscribe(change => change is AccessChanged || ShowsChange(change), OnChangeAsync);
         }
     }
 

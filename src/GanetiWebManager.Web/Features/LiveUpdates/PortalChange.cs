@@ -20,3 +20,9 @@ public sealed record VirtualMachinesChanged(int ClusterId, IReadOnlyCollection<l
 
 /// <summary>A job was recorded, submitted, progressed or ended.</summary>
 public sealed record JobChanged(int ClusterId, long JobId, long? VirtualMachineId, int? NodeId) : PortalChange(ClusterId);
+
+/// <summary>
+/// Who may do or see what changed (a grant, a membership, a user's flags): every open page re-reads, so a
+/// loss of access shows within moments. <see cref="PortalChange.ClusterId"/> is 0: it concerns no single cluster.
+/// </summary>
+public sealed record AccessChanged() : PortalChange(0);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using GanetiWebManager.Rapi.Requests;
 using GanetiWebManager.Testing;
 using GanetiWebManager.Testing.Inventory;
+using GanetiWebManager.Web.Features.Access;
 using GanetiWebManager.Web.Data;
 using GanetiWebManager.Web.Domain.Clusters;
 using GanetiWebManager.Web.Domain.Jobs;
@@ -64,7 +65,7 @@ public sealed class MasterFailoverRealClusterTests : IAsyncLifetime
 
         // A job that runs for several seconds (the sandbox OS "slow" variant sleeps in its create script).
         var action = await portal.Services.GetRequiredService<VmActionRunner>().RunAsync(
-            await TestPrincipals.OfAsync(portal.Services, PortalFactory.SuperuserName), vmId!.Value, vm => new ReinstallInstance(vm.Name, "sandbox+slow", Start: false));
+            await TestPrincipals.OfAsync(portal.Services, PortalFactory.SuperuserName), vmId!.Value, VmOperation.Remove, "vm.reinstall", vm => new ReinstallInstance(vm.Name, "sandbox+slow", Start: false));
         action.JobId.ShouldNotBeNull(action.Message);
         await WaitForAsync(db, d => d.Jobs.Where(j => j.Id == action.JobId).Select(j => j.Status).SingleAsync(), s => s == JobStatus.Running, "the job running");
 

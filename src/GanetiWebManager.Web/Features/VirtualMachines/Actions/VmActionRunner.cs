@@ -2,6 +2,8 @@ using System.Security.Claims;
 using GanetiWebManager.Web.Data;
 using GanetiWebManager.Web.Domain.Jobs;
 using GanetiWebManager.Web.Domain.VirtualMachines;
+using GanetiWebManager.Web.Features.Access;
+using GanetiWebManager.Web.Features.Audit;
 using GanetiWebManager.Web.Features.Jobs;
 using Microsoft.EntityFrameworkCore;
 
@@ -26,29 +28,33 @@ public sealed record VmActionResult(VmActionOutcome Outcome, long? JobId, string
 }
 
 /// <summary>
-/// The one path every VM action takes: the user's right is checked again on the server (superusers only until the
-/// Access issue), the VM must exist in Ganeti and not be on its way out, its cluster must accept changes, no other
+/// The one path every VM action takes: the user's permission is checked again on the server at this moment
+/// (<see cref="AccessGuard"/>; a refusal is audited and makes no RAPI request), the VM must exist in Ganeti and not be on its way out, its cluster must accept changes, no other
 /// portal action on it may still be running; then the job goes through the outbox (<see cref="JobSubmitter"/>).
 /// No RAPI request is made for a refused action. A new action is one line:
-/// <c>runner.RunAsync(user, vmId, vm =&gt; new RenameInstance(vm.Name, newName), ct)</c>.
+/// <c>runner.RunAsync(user, vmId, VmOperation.Modify, "vm.rename", vm =&gt; new RenameInstance(vm.Name, newName), ct)</c>.
+/// Every submitted action is audited with its job.
 /// </summary>
-public sealed class VmActionRunner(IDbContextFactory<AppDbContext> contextFactory, JobSubmitter submitter)
+public sealed class VmActionRunner(IDbContextFactory<AppDbContext> contextFactory, JobSubmitter submitter, AccessGuard guard, IAuditLog audit)
 {
     private static readonly Domain.Jobs.JobStatus[] Unfinished =
         [Domain.Jobs.JobStatus.Pending, Domain.Jobs.JobStatus.Queued, Domain.Jobs.JobStatus.Waiting, Domain.Jobs.JobStatus.Running, Domain.Jobs.JobStatus.Canceling];
 
-    public async Task<VmActionResult> RunAsync(ClaimsPrincipal user, long vmId, Func<VirtualMachine, JobAction> action, CancellationToken ct = default)
+    public async Task<VmActionResult> RunAsync(
+        ClaimsPrincipal user, long vmId, VmOperation operation, string auditAction, Func<VirtualMachine, JobAction> action, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(operation);
         ArgumentNullException.ThrowIfNull(action);
+
+        if (!await guard.AllowsAsync(user, new VmResource(vmId), operation, auditAction, ct))
+        {
+            return VmActionResult.Refused($"You do not have the {operation.Name} permission on this virtual machine.");
+        }
 
         VirtualMachine? vm;
         await using (var db = await contextFactory.CreateDbContextAsync(ct))
         {
-            if (!await IsActiveSuperuserAsync(db, user, ct))
-            {
-                return VmActionResult.Refused("You are not allowed to operate this virtual machine.");
-            }
 
             vm = await db.VirtualMachines.AsNoTracking().SingleOrDefaultAsync(v => v.Id == vmId, ct);
             if (vm is null)
@@ -85,22 +91,19 @@ public sealed class VmActionRunner(IDbContextFactory<AppDbContext> contextFactor
         }
 
         var result = await submitter.SubmitAsync(JobActionTarget.For(vm), action(vm), JobRequester.From(user), ct);
+        // Allowed by the portal; if Ganeti itself refused the job, the entry says why.
+        var entry = AuditEntries.By(user, auditAction);
+        entry.ClusterId = vm.ClusterId;
+        entry.VirtualMachineId = vm.Id;
+        entry.VmName = vm.Name;
+        entry.JobId = result.JobId;
+        entry.Reason = result.Submission == JobSubmission.Rejected ? $"Ganeti refused: {result.Message}" : null;
+        await audit.RecordAsync(entry, CancellationToken.None);
         return result.Submission switch
         {
             JobSubmission.Submitted => new VmActionResult(VmActionOutcome.Accepted, result.JobId, $"Ganeti job {result.GanetiJobId} was queued."),
             JobSubmission.Pending => new VmActionResult(VmActionOutcome.Unconfirmed, result.JobId, result.Message ?? "Waiting for the cluster to confirm the request."),
             _ => new VmActionResult(VmActionOutcome.Refused, result.JobId, result.Message ?? "The request was refused."),
         };
-    }
-
-    /// <summary>The signed-in user's rights as the database says now, not as the sign-in cookie said.</summary>
-    private static async Task<bool> IsActiveSuperuserAsync(AppDbContext db, ClaimsPrincipal user, CancellationToken ct)
-    {
-        if (!Guid.TryParse(user.FindFirstValue(ClaimTypes.NameIdentifier), out var userId))
-        {
-            return false;
-        }
-
-        return await db.Users.AnyAsync(u => u.Id == userId && u.IsSuperuser && !u.IsDisabled, ct);
     }
 }

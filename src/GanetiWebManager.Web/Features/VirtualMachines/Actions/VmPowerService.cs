@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using GanetiWebManager.Web.Data;
+using GanetiWebManager.Web.Features.Access;
 using Microsoft.EntityFrameworkCore;
 
 namespace GanetiWebManager.Web.Features.VirtualMachines.Actions;
@@ -40,13 +41,13 @@ public sealed class VmPowerService(VmActionRunner runner, IDbContextFactory<AppD
     }
 
     public Task<VmActionResult> StartAsync(ClaimsPrincipal user, long vmId, CancellationToken ct = default) =>
-        runner.RunAsync(user, vmId, vm => new StartInstance(vm.Name), ct);
+        runner.RunAsync(user, vmId, VmOperation.Power, "vm.start", vm => new StartInstance(vm.Name), ct);
 
     public Task<VmActionResult> ShutdownAsync(ClaimsPrincipal user, long vmId, ShutdownKind kind, CancellationToken ct = default) =>
-        runner.RunAsync(user, vmId, vm => new ShutdownInstance(vm.Name, kind == ShutdownKind.Immediate ? 0 : GracefulShutdownTimeoutSeconds), ct);
+        runner.RunAsync(user, vmId, VmOperation.Power, "vm.shutdown", vm => new ShutdownInstance(vm.Name, kind == ShutdownKind.Immediate ? 0 : GracefulShutdownTimeoutSeconds), ct);
 
     public Task<VmActionResult> RebootAsync(ClaimsPrincipal user, long vmId, RebootKind kind, CancellationToken ct = default) =>
-        runner.RunAsync(user, vmId, vm => new RebootInstance(vm.Name, Hard: kind == RebootKind.Hard, ShutdownTimeoutSeconds: kind == RebootKind.Hard ? 0 : null), ct);
+        runner.RunAsync(user, vmId, VmOperation.Power, "vm.reboot", vm => new RebootInstance(vm.Name, Hard: kind == RebootKind.Hard, ShutdownTimeoutSeconds: kind == RebootKind.Hard ? 0 : null), ct);
 }
 
 /// <summary>A VM as the power buttons see it.</summary>
