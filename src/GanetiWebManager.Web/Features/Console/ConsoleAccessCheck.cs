@@ -1,4 +1,7 @@
+using System.Security.Claims;
 using GanetiWebManager.Web.Data;
+using GanetiWebManager.Web.Domain.Access;
+using GanetiWebManager.Web.Features.Access;
 using Microsoft.EntityFrameworkCore;
 
 namespace GanetiWebManager.Web.Features.Console;
@@ -11,30 +14,32 @@ public sealed record ConsoleAccessDecision(bool Allowed, string? Refusal, bool V
 
 /// <summary>
 /// The one question the console asks, at ticket issue, at the upgrade and again every few seconds while a
-/// session is open: is the user enabled, do they hold Power on the VM, and is the VM running. Read from the
-/// database every time (never from the sign-in cookie), so a revocation or a disabled account takes effect.
+/// session is open: does the user (enabled, read fresh by <see cref="IPortalAccess"/>, never from the
+/// cookie) hold Power on the VM, and is the VM running. Two small queries; nothing is cached, so a revoked
+/// grant, a lock or a disabled account takes effect at the next check.
 /// </summary>
-public sealed class ConsoleAccessCheck(IDbContextFactory<AppDbContext> contextFactory)
+public sealed class ConsoleAccessCheck(IDbContextFactory<AppDbContext> contextFactory, IPortalAccess access)
 {
-    public async Task<ConsoleAccessDecision> CheckAsync(Guid userId, long vmId, CancellationToken ct)
+    public const string NoPower = "You do not have the power permission on this virtual machine.";
+
+    public async Task<ConsoleAccessDecision> CheckAsync(ClaimsPrincipal user, long vmId, CancellationToken ct)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);
-        var user = await db.Users.AsNoTracking().Where(u => u.Id == userId)
-            .Select(u => new { u.IsDisabled, u.IsSuperuser }).SingleOrDefaultAsync(ct);
-        if (user is null || user.IsDisabled)
+        var scope = await access.ScopeAsync(db, user, ct);
+        if (!scope.IsAuthenticated)
         {
-            return new ConsoleAccessDecision(false, "Your account is disabled.");
+            return new ConsoleAccessDecision(false, "Your account is disabled or no longer exists.");
         }
 
-        var status = await db.VirtualMachines.AsNoTracking().Where(v => v.Id == vmId)
-            .Select(v => new { v.Status }).SingleOrDefaultAsync(ct);
-        if (status is null || !user.IsSuperuser)
+        var onVm = await access.OnVmAsync(db, scope, vmId, ct);
+        if (!onVm.Has(VmPermissions.Power))
         {
-            // Not found and not permitted look the same, so the answer reveals nothing about VMs one cannot see.
-            return new ConsoleAccessDecision(false, "You do not have the power permission on this virtual machine.");
+            // A VM that does not exist and one without power look the same: the answer reveals nothing.
+            return new ConsoleAccessDecision(false, NoPower);
         }
 
-        return ConsoleTargetResolver.IsRunning(status.Status)
+        var status = await db.VirtualMachines.AsNoTracking().Where(v => v.Id == vmId).Select(v => v.Status).SingleOrDefaultAsync(ct);
+        return ConsoleTargetResolver.IsRunning(status)
             ? ConsoleAccessDecision.Allow
             : new ConsoleAccessDecision(false, "The virtual machine stopped.", VmStopped: true);
     }

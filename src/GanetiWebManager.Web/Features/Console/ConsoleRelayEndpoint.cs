@@ -71,13 +71,13 @@ public static partial class ConsoleRelayEndpoint
 
         if (refusal is null)
         {
-            var decision = await services.GetRequiredService<ConsoleAccessCheck>().CheckAsync(userId!.Value, vmId, ct);
+            var decision = await services.GetRequiredService<ConsoleAccessCheck>().CheckAsync(context.User, vmId, ct);
             refusal = decision.Allowed ? null : decision.Refusal;
         }
 
         if (refusal is not null)
         {
-            await audit.RefusedAsync(context.User, userId, vmId, refusal, ct);
+            await audit.RefusedAsync(context.User, vmId, refusal, CancellationToken.None);
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
             return;
         }
@@ -126,7 +126,7 @@ public static partial class ConsoleRelayEndpoint
                 }
             }
 
-            await using var session = new ConsoleSession(ticket.UserId, ticket.VmId, services.GetRequiredService<ConsoleAccessCheck>(),
+            await using var session = new ConsoleSession(context.User, ticket.VmId, services.GetRequiredService<ConsoleAccessCheck>(),
                 services.GetRequiredService<LiveUpdateHub>(), services.GetRequiredService<TimeProvider>(), options.RecheckInterval, logger, stopping);
             await audit.OpenedAsync(context.User, ticket, CancellationToken.None);
             var started = Stopwatch.GetTimestamp();

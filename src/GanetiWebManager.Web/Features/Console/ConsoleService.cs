@@ -22,10 +22,10 @@ public sealed class ConsoleService(
             return new ConsoleGrant(null, "Sign in to open a console.");
         }
 
-        var decision = await access.CheckAsync(userId, vmId, ct);
+        var decision = await access.CheckAsync(user, vmId, ct);
         if (!decision.Allowed)
         {
-            await audit.RefusedAsync(user, userId, vmId, decision.Refusal ?? "refused", ct);
+            await audit.RefusedAsync(user, vmId, decision.Refusal ?? "refused", ct);
             return new ConsoleGrant(null, decision.VmStopped ? "The virtual machine is not running, so it has no console. Start it first." : decision.Refusal);
         }
 

@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using System.Security.Claims;
 using GanetiWebManager.Web.Features.LiveUpdates;
 
 namespace GanetiWebManager.Web.Features.Console;
@@ -6,12 +7,13 @@ namespace GanetiWebManager.Web.Features.Console;
 /// <summary>
 /// Watches one open console and ends it when the user may no longer have it: power permission revoked,
 /// account disabled, VM stopped, portal shutting down. Checks on a timer (every
-/// <see cref="ConsoleOptions.RecheckInterval"/>, one small query) and at once when the live-update hub reports
-/// a change of the VM, so a stop seen by the sync closes the console without waiting for the timer.
+/// <see cref="ConsoleOptions.RecheckInterval"/>, a few small queries) and at once when the live-update hub
+/// reports a change of the VM or of anyone's access (<see cref="AccessChanged"/>), so a stop seen by the sync
+/// or a revoked grant closes the console without waiting for the timer.
 /// </summary>
 public sealed partial class ConsoleSession : IAsyncDisposable
 {
-    private readonly Guid _userId;
+    private readonly ClaimsPrincipal _user;
     private readonly long _vmId;
     private readonly ConsoleAccessCheck _access;
     private readonly ILogger _logger;
@@ -21,10 +23,10 @@ public sealed partial class ConsoleSession : IAsyncDisposable
     private int _checking;
     private (WebSocketCloseStatus Status, string Text) _reason = (WebSocketCloseStatus.NormalClosure, "");
 
-    public ConsoleSession(Guid userId, long vmId, ConsoleAccessCheck access, LiveUpdateHub liveUpdates, TimeProvider clock,
+    public ConsoleSession(ClaimsPrincipal user, long vmId, ConsoleAccessCheck access, LiveUpdateHub liveUpdates, TimeProvider clock,
         TimeSpan interval, ILogger logger, CancellationToken portalStopping)
     {
-        _userId = userId;
+        _user = user;
         _vmId = vmId;
         _access = access;
         _logger = logger;
@@ -38,7 +40,7 @@ public sealed partial class ConsoleSession : IAsyncDisposable
         });
         _timer = clock.CreateTimer(_ => _ = CheckAsync(), null, interval, interval);
         _subscription = liveUpdates.Subscribe(
-            change => change is VirtualMachinesChanged vms && vms.Concerns(vmId), CheckAsync, TimeSpan.FromMilliseconds(50));
+            change => change is AccessChanged || (change is VirtualMachinesChanged vms && vms.Concerns(vmId)), CheckAsync, TimeSpan.FromMilliseconds(50));
     }
 
     /// <summary>Fires when the session must end; <see cref="StopReason"/> then says why.</summary>
@@ -62,7 +64,7 @@ public sealed partial class ConsoleSession : IAsyncDisposable
 
         try
         {
-            var decision = await _access.CheckAsync(_userId, _vmId, _stop.Token);
+            var decision = await _access.CheckAsync(_user, _vmId, _stop.Token);
             if (!decision.Allowed)
             {
                 SetReason(WebSocketCloseStatus.PolicyViolation, decision.Refusal ?? "The console was closed.");

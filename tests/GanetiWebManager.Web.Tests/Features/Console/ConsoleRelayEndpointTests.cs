@@ -3,6 +3,8 @@ using System.Net.WebSockets;
 using GanetiWebManager.Testing;
 using GanetiWebManager.Testing.Inventory;
 using GanetiWebManager.Web.Data;
+using GanetiWebManager.Web.Domain.Access;
+using GanetiWebManager.Web.Domain.Audit;
 using GanetiWebManager.Web.Domain.Accounts;
 using GanetiWebManager.Web.Domain.Clusters;
 using GanetiWebManager.Web.Domain.VirtualMachines;
@@ -232,6 +234,45 @@ public sealed class ConsoleRelayEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task OpenSession_PowerGrantRevoked_ClosedAtOnceWhenAccessChangeIsPublished()
+    {
+        await ChangeAsync(async db =>
+        {
+            var bob = await db.Users.SingleAsync(u => u.UserName == "bob");
+            db.VmGrants.Add(new VmGrant { VirtualMachineId = _vm.Id, UserId = bob.Id, Permissions = VmPermissions.Power });
+        });
+        var bobCookies = await SignInAsync("bob", BobPassword);
+        using var socket = await OpenSessionAsync("bob", bobCookies);
+        _node.Authenticated.ShouldBe(1, "a plain power grant is enough for a console");
+
+        await ChangeAsync(async db => db.VmGrants.RemoveRange(await db.VmGrants.Where(g => g.VirtualMachineId == _vm.Id).ToListAsync()));
+        var closing = BrowserConsole.WaitForCloseAsync(socket, Patience);
+        _portal.Services.GetRequiredService<LiveUpdateHub>().Publish(new AccessChanged());
+        _clock.Advance(TimeSpan.FromMilliseconds(100));
+        var (status, text) = await closing;
+
+        status.ShouldBe(WebSocketCloseStatus.PolicyViolation);
+        text.ShouldBe(ConsoleAccessCheck.NoPower);
+    }
+
+    [Fact]
+    public async Task OpenAndClose_AreAudited()
+    {
+        using (var socket = await OpenSessionAsync())
+        {
+            using var timeout = new CancellationTokenSource(Patience);
+            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "", timeout.Token);
+        }
+
+        await ShouldBeRefusedAsync(ConsoleRelayEndpoint.PathFor(_vm.Id) + "?ticket=forged", _adminCookies, Origin);
+
+        var entries = await WaitForAuditAsync(3);
+        entries.ShouldContain(e => e.Action == ConsoleAudit.OpenAction && e.Outcome == AuditOutcome.Allowed && e.VmName == _vm.Name && e.ActorName == PortalFactory.SuperuserName);
+        entries.ShouldContain(e => e.Action == ConsoleAudit.CloseAction && e.Outcome == AuditOutcome.Allowed && e.Reason!.StartsWith("closed by the user", StringComparison.Ordinal));
+        entries.ShouldContain(e => e.Action == ConsoleAudit.OpenAction && e.Outcome == AuditOutcome.Refused && e.Reason == "unknown or already used ticket");
+    }
+
+    [Fact]
     public async Task OpenSession_VmStopsAndTheSyncSaysSo_ClosedWithoutWaitingForTheTimer()
     {
         using var socket = await OpenSessionAsync();
@@ -259,10 +300,26 @@ public sealed class ConsoleRelayEndpointTests : IAsyncLifetime
         status.ShouldBe(WebSocketCloseStatus.NormalClosure);
     }
 
-    private async Task<ClientWebSocket> OpenSessionAsync()
+    private async Task<List<AuditEntry>> WaitForAuditAsync(int count)
     {
-        var path = await IssueAsync(PortalFactory.SuperuserName, _vm.Id);
-        var (socket, status) = await BrowserConsole.UpgradeAsync(_portal.BaseUrl, path, _adminCookies, Origin);
+        // The close entry is written after the relay answered the close: give it a moment.
+        for (var i = 0; ; i++)
+        {
+            await using var db = await _portal.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+            var entries = await db.AuditLog.AsNoTracking().Where(e => e.Action.StartsWith("console.")).ToListAsync();
+            if (entries.Count >= count || i == 100)
+            {
+                return entries;
+            }
+
+            await Task.Delay(100, CancellationToken.None);
+        }
+    }
+
+    private async Task<ClientWebSocket> OpenSessionAsync(string userName = PortalFactory.SuperuserName, CookieContainer? cookies = null)
+    {
+        var path = await IssueAsync(userName, _vm.Id);
+        var (socket, status) = await BrowserConsole.UpgradeAsync(_portal.BaseUrl, path, cookies ?? _adminCookies, Origin);
         status.ShouldBe(HttpStatusCode.SwitchingProtocols);
         using var timeout = new CancellationTokenSource(Patience);
         await BrowserConsole.HandshakeAsync(socket, timeout.Token);
