@@ -10,7 +10,6 @@ public static class ConsoleServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<ConsoleTicketStore>();
-        services.AddSingleton<VncPasswordProtector>();
         services.AddSingleton<ConsolePasswords>();
         services.AddSingleton<ConsoleAccessCheck>();
         services.AddSingleton<ConsoleTargetResolver>();
