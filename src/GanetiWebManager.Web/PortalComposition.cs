@@ -10,6 +10,7 @@ using GanetiWebManager.Web.Features.Jobs;
 using GanetiWebManager.Web.Features.LiveUpdates;
 using GanetiWebManager.Web.Features.Overview;
 using GanetiWebManager.Web.Features.Sync;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Radzen;
 
 namespace GanetiWebManager.Web;
@@ -20,27 +21,40 @@ public static class PortalComposition
     public static WebApplicationBuilder AddGanetiWebManager(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddSingleton(TimeProvider.System);
+        services.AddPortalCore();
 
-        // Infrastructure
-        services.AddPortalData();
-        services.AddClusterConnections();
-        services.AddSingleton<LiveUpdateHub>();
-
-        // Features
-        services.AddAccounts();
-        services.AddAccess();
+        // Features that need the web host (endpoints, the circuit's authentication state)
         services.AddHealth();
-        services.AddClusterSync();
-        services.AddJobs();
-        services.AddInventoryViews();
         services.AddClusterRegistry();
-        services.AddConsole();
 
         // UI
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddRadzenComponents();
         return builder;
+    }
+
+    /// <summary>
+    /// The portal's services without the web host: infrastructure and the features' services. Tests build the
+    /// same container from it (GanetiWebManager.Testing's PortalServices), so a feature registered here is
+    /// registered there too.
+    /// </summary>
+    public static IServiceCollection AddPortalCore(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+
+        // Infrastructure
+        services.AddPortalData();
+        services.AddClusterConnections();
+        services.TryAddSingleton<LiveUpdateHub>();
+
+        // Features
+        services.AddAccounts();
+        services.AddAccess();
+        services.AddClusterSync();
+        services.AddJobs();
+        services.AddInventoryViews();
+        services.AddConsole();
+        return services;
     }
 
     /// <summary>Migrates the schema and creates the first superuser before the portal takes requests.</summary>

@@ -50,7 +50,7 @@ public static class BenchmarkRunner
                 failures += await ResyncAsync(services, database, ids, resyncRounds, report);
                 if (!syncOnly)
                 {
-                    await QueryAsync(services, clusters * instances, queryRounds, report);
+                    await QueryAsync(services, database, clusters * instances, queryRounds, report);
                 }
 
                 first = false;
@@ -78,7 +78,7 @@ public static class BenchmarkRunner
         await synchronizer.SyncAsync(ids[0], Pass, CancellationToken.None);
         await synchronizer.SyncAsync(ids[0], Pass, CancellationToken.None);
         await using var scope = services.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<VirtualMachineQueries>().ListAsync(TestPrincipals.Superuser(), new VmQuery { Search = "vm" }, CancellationToken.None);
+        await scope.ServiceProvider.GetRequiredService<VirtualMachineQueries>().ListAsync(await TestPrincipals.AddSuperuserAsync(database.ConnectionString), new VmQuery { Search = "vm" }, CancellationToken.None);
     }
 
     private static async Task<List<int>> RegisterAsync(IServiceProvider services, FakeFarm farm)
@@ -224,11 +224,11 @@ public static class BenchmarkRunner
         return vmAndNodeRows == 0 ? 0 : Fail($"an unchanged re-sync wrote {vmAndNodeRows} VM/node rows");
     }
 
-    private static async Task QueryAsync(IServiceProvider services, int vms, int rounds, Report report)
+    private static async Task QueryAsync(IServiceProvider services, TestDatabase database, int vms, int rounds, Report report)
     {
         await using var scope = services.CreateAsyncScope(); // one circuit's worth of services
         var queries = scope.ServiceProvider.GetRequiredService<VirtualMachineQueries>();
-        var admin = TestPrincipals.Superuser();
+        var admin = await TestPrincipals.AddSuperuserAsync(database.ConnectionString);
         var cases = new (string Name, Func<int, VmQuery> Query)[]
         {
             ("page of 50 by name", i => new VmQuery { Page = 1 + i % 20, PageSize = 50 }),
@@ -283,7 +283,7 @@ public static class BenchmarkRunner
 
             await using var scope = services.CreateAsyncScope();
             var queries = scope.ServiceProvider.GetRequiredService<VirtualMachineQueries>();
-            var admin = TestPrincipals.Superuser();
+            var admin = await TestPrincipals.AddSuperuserAsync(database.ConnectionString);
             var portal = new List<double>();
             var shown = 0;
             for (var i = 0; i < (shortForm ? 30 : 100); i++)

@@ -1,10 +1,5 @@
+using GanetiWebManager.Web;
 using GanetiWebManager.Web.Data;
-using GanetiWebManager.Web.Features.Accounts;
-using GanetiWebManager.Web.Features.Clusters;
-using GanetiWebManager.Web.Features.Jobs;
-using GanetiWebManager.Web.Features.LiveUpdates;
-using GanetiWebManager.Web.Features.Overview;
-using GanetiWebManager.Web.Features.Sync;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -28,15 +23,8 @@ public static class PortalServices
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(values).Build());
         services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
-        services.AddSingleton(TimeProvider.System);
         services.AddRouting(); // authorization policies resolve endpoint metadata through it
-        services.AddPortalData();
-        services.AddClusterConnections();
-        services.AddSingleton<LiveUpdateHub>();
-        services.AddAccounts();
-        services.AddClusterSync();
-        services.AddInventoryViews();
-        services.AddJobs();
+        services.AddPortalCore();
         configure?.Invoke(services); // last, so a test can replace a registration (e.g. wrap the RAPI client factory)
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         await provider.GetRequiredService<SchemaMigrator>().MigrateAsync(CancellationToken.None);

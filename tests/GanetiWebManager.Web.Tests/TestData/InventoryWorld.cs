@@ -1,6 +1,7 @@
 using GanetiWebManager.Testing;
 using GanetiWebManager.Testing.Inventory;
 using GanetiWebManager.Web.Data;
+using GanetiWebManager.Web.Features.Access;
 using GanetiWebManager.Web.Domain.Accounts;
 using GanetiWebManager.Web.Domain.Clusters;
 using GanetiWebManager.Web.Domain.VirtualMachines;
@@ -81,12 +82,14 @@ public sealed class InventoryWorld : IAsyncLifetime
     {
         _database = await TestDatabase.CreateAsync("inventory");
         _services = await PortalServices.CreateAsync(_database);
+        await TestPrincipals.AddSuperuserAsync(_database.ConnectionString);
         Contexts = _services.GetRequiredService<IDbContextFactory<AppDbContext>>();
         Build = new InventoryBuilder(Contexts, Clock);
-        Clusters = new ClusterQueries(Contexts, Options.Create(new HealthOptions()), Clock);
-        Vms = new VirtualMachineQueries(Contexts, Clusters);
-        Nodes = new NodeQueries(Contexts, Clusters);
-        Jobs = new JobQueries(Contexts, Clusters);
+        var access = new PortalAccess(Contexts);
+        Clusters = new ClusterQueries(Contexts, Options.Create(new HealthOptions()), Clock, access);
+        Vms = new VirtualMachineQueries(Contexts, Clusters, access);
+        Nodes = new NodeQueries(Contexts, Clusters, access);
+        Jobs = new JobQueries(Contexts, Clusters, access);
         Overview = new OverviewQueries(Clusters, Jobs);
 
         var now = Clock.GetUtcNow();

@@ -21,6 +21,8 @@ internal sealed class VirtualMachineConfiguration : IEntityTypeConfiguration<Vir
         builder.OwnsMany(v => v.Disks, d => d.ToJson());
         builder.OwnsMany(v => v.Nics, n => n.ToJson());
         builder.Ignore(v => v.IsOrphan);
+        // Portal-only; the sync's COPY and bulk inserts leave it out, so the database supplies "not locked".
+        builder.Property(v => v.IsLocked).HasDefaultValue(false);
 
         builder.HasOne<Cluster>().WithMany().HasForeignKey(v => v.ClusterId).OnDelete(DeleteBehavior.Cascade);
         // Deleting a user or group leaves their VMs as orphans rather than deleting them.

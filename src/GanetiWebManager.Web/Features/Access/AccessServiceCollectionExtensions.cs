@@ -14,6 +14,7 @@ public static class AccessServiceCollectionExtensions
         services.AddSingleton<IAuthorizationHandler, GroupAuthorizationHandler>();
         services.AddSingleton<IAuditLog, AuditLog>();
         services.AddSingleton<AccessGuard>();
+        services.AddSingleton<Grants.GrantService>();
         return services;
     }
 }

@@ -11,9 +11,10 @@ public sealed partial class ClusterDetailPage
 {
     private const int ErrorLimit = 200;
 
-    // The tab is in the address (?tab=nodes) so that a link can open it.
-    private static readonly string[] TabKeys = ["overview", "nodes", "vms", "jobs", "errors"];
-    private static readonly string[] TabTitles = ["Overview", "Nodes", "Virtual machines", "Jobs", "Errors"];
+    // The tab is in the address (?tab=nodes) so that a link can open it. Which tabs exist depends on the user's
+    // permissions on the cluster (product-spec §3): a tab they may not see is not offered, and its address
+    // falls back to the overview; the queries behind each tab filter on the server anyway.
+    private const string OverviewTab = "overview";
 
     [Inject]
     private ClusterQueries Clusters { get; set; } = default!;
@@ -29,9 +30,32 @@ public sealed partial class ClusterDetailPage
 
     public sealed record ClusterPageModel(ClusterDetail Cluster, IReadOnlyList<ClusterErrorRow> Errors);
 
-    private int TabIndex => Math.Max(0, Array.IndexOf(TabKeys, Tab?.ToLowerInvariant()));
+    private List<(string Key, string Title)> Tabs => Model is null ? [(OverviewTab, "Overview")] : TabsFor(Model.Cluster.Summary);
 
-    private string TabTitle => TabTitles[TabIndex];
+    private string TabKey => Tabs.Any(t => t.Key == Tab?.ToLowerInvariant()) ? Tab!.ToLowerInvariant() : OverviewTab;
+
+    private int TabIndex => Math.Max(0, Tabs.Select(t => t.Key).ToList().IndexOf(TabKey));
+
+    private string TabTitle => Tabs[TabIndex].Title;
+
+    private static List<(string Key, string Title)> TabsFor(ClusterSummary cluster)
+    {
+        List<(string, string)> tabs = [(OverviewTab, "Overview")];
+        if (cluster.ShowsNodes)
+        {
+            tabs.Add(("nodes", "Nodes"));
+        }
+
+        tabs.Add(("vms", "Virtual machines"));
+        if (cluster.IsAdmin)
+        {
+            tabs.Add(("jobs", "Jobs"));
+            tabs.Add(("permissions", "Permissions"));
+            tabs.Add(("errors", "Errors"));
+        }
+
+        return tabs;
+    }
 
     protected override bool ShowsChange(PortalChange change) =>
         Model is null ? change is ClusterChanged : change.ClusterId == Model.Cluster.Id && change is not JobChanged;
@@ -44,12 +68,14 @@ public sealed partial class ClusterDetailPage
             return null;
         }
 
-        var errors = await Clusters.ListErrorsAsync(user, cluster.Id, includeCleared: true, ErrorLimit, ct);
+        var errors = cluster.Summary.IsAdmin
+            ? await Clusters.ListErrorsAsync(user, cluster.Id, includeCleared: true, ErrorLimit, ct)
+            : [];
         return new ClusterPageModel(cluster, errors);
     }
 
     private void SelectTab(int index) =>
-        Navigation.NavigateTo(PortalLinks.Cluster(Slug, index == 0 ? null : TabKeys[index]), new NavigationOptions { ReplaceHistoryEntry = true });
+        Navigation.NavigateTo(PortalLinks.Cluster(Slug, index <= 0 || index >= Tabs.Count ? null : Tabs[index].Key), new NavigationOptions { ReplaceHistoryEntry = true });
 
     private static string List(IReadOnlyList<string> values) => values.Count == 0 ? "—" : string.Join(", ", values);
 

@@ -2,7 +2,8 @@ using System.Security.Claims;
 using GanetiWebManager.Web.Data;
 using GanetiWebManager.Web.Domain.Clusters;
 using GanetiWebManager.Web.Domain.VirtualMachines;
-using GanetiWebManager.Web.Features.Accounts;
+using GanetiWebManager.Web.Domain.Access;
+using GanetiWebManager.Web.Features.Access;
 using GanetiWebManager.Web.Features.Health;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -11,55 +12,56 @@ namespace GanetiWebManager.Web.Features.Clusters;
 
 /// <summary>
 /// What the cluster pages and the overview show: each cluster's sync state, capacity and VM counts, its
-/// mirrored info and its errors. Reads only the database. Until per-object permissions exist (the Access
-/// issue) only superusers get data; everyone else gets nothing.
+/// mirrored info and its errors. Reads only the database, filtered by product-spec §3: a user sees the clusters
+/// where they hold a grant or may see a VM; the VM counts and allocations count only the VMs they may see; node
+/// capacity goes to cluster admins and migrate holders; errors and certificates to cluster admins.
 /// </summary>
 public sealed class ClusterQueries(
     IDbContextFactory<AppDbContext> contextFactory,
     IOptions<HealthOptions> healthOptions,
-    TimeProvider timeProvider)
+    TimeProvider timeProvider,
+    IPortalAccess access)
 {
     public async Task<IReadOnlyList<ClusterSummary>> ListAsync(ClaimsPrincipal user, CancellationToken ct)
     {
-        if (!user.IsSuperuser())
-        {
-            return [];
-        }
-
         await using var db = await contextFactory.CreateDbContextAsync(ct);
-        return await ReadSummariesAsync(db, null, ct);
+        var scope = await access.ScopeAsync(db, user, ct);
+        return scope.IsAuthenticated ? await ReadSummariesAsync(db, scope, null, ct) : [];
     }
 
     /// <summary>Every cluster's id and slug, by slug: for filter menus.</summary>
     public async Task<IReadOnlyList<ClusterOption>> ListOptionsAsync(ClaimsPrincipal user, CancellationToken ct)
     {
-        if (!user.IsSuperuser())
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var scope = await access.ScopeAsync(db, user, ct);
+        if (!scope.IsAuthenticated)
         {
             return [];
         }
 
-        await using var db = await contextFactory.CreateDbContextAsync(ct);
-        return await db.Clusters.AsNoTracking().OrderBy(c => c.Slug).Select(c => new ClusterOption(c.Id, c.Slug)).ToListAsync(ct);
+        return await db.Clusters.AsNoTracking().VisibleTo(db, scope).OrderBy(c => c.Slug).Select(c => new ClusterOption(c.Id, c.Slug)).ToListAsync(ct);
     }
 
     /// <summary>The cluster with this slug, or null when there is none (or the user may not see it).</summary>
     public async Task<ClusterDetail?> GetAsync(ClaimsPrincipal user, string slug, CancellationToken ct)
     {
-        if (!user.IsSuperuser() || string.IsNullOrWhiteSpace(slug))
+        if (string.IsNullOrWhiteSpace(slug))
         {
             return null;
         }
 
         var wanted = slug.Trim().ToLowerInvariant();
         await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var scope = await access.ScopeAsync(db, user, ct);
         var cluster = await db.Clusters.AsNoTracking().FirstOrDefaultAsync(c => c.Slug == wanted, ct);
-        if (cluster is null)
+        if (cluster is null || !await access.CanViewClusterAsync(db, scope, cluster.Id, ct))
         {
             return null;
         }
 
-        var summary = (await ReadSummariesAsync(db, cluster.Id, ct)).Single();
-        var openErrors = await db.ClusterErrors.CountAsync(e => e.ClusterId == cluster.Id && e.ClearedAt == null, ct);
+        var summary = (await ReadSummariesAsync(db, scope, cluster.Id, ct)).Single();
+        var admin = scope.IsClusterAdmin(cluster.Id);
+        var openErrors = admin ? await db.ClusterErrors.CountAsync(e => e.ClusterId == cluster.Id && e.ClearedAt == null, ct) : 0;
         return new ClusterDetail(
             summary,
             cluster.Port,
@@ -70,8 +72,8 @@ public sealed class ClusterQueries(
             cluster.Info.EnabledDiskTemplates,
             cluster.Info.DefaultIallocator,
             cluster.Info.Tags,
-            cluster.CertificateSha256?.Trim(),
-            cluster.PresentedCertificateSha256?.Trim(),
+            admin ? cluster.CertificateSha256?.Trim() : null,
+            admin ? cluster.PresentedCertificateSha256?.Trim() : null,
             new ResourceLimitsView(cluster.DefaultQuota.RamMiB, cluster.DefaultQuota.DiskMiB, cluster.DefaultQuota.Vcpus),
             cluster.Sync.LastSuccessAt,
             cluster.Sync.LastFailureAt,
@@ -86,13 +88,21 @@ public sealed class ClusterQueries(
     public async Task<IReadOnlyList<ClusterErrorRow>> ListErrorsAsync(
         ClaimsPrincipal user, int? clusterId, bool includeCleared, int limit, CancellationToken ct)
     {
-        if (!user.IsSuperuser())
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var scope = await access.ScopeAsync(db, user, ct);
+        if (!scope.IsAuthenticated)
         {
             return [];
         }
 
-        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        // Errors are a cluster admin's business (product-spec §3).
         var errors = db.ClusterErrors.AsNoTracking();
+        if (!scope.IsSuperuser)
+        {
+            var adminClusters = scope.AdminClusterIds.ToList();
+            errors = errors.Where(e => adminClusters.Contains(e.ClusterId));
+        }
+
         if (clusterId is { } id)
         {
             errors = errors.Where(e => e.ClusterId == id);
@@ -117,11 +127,11 @@ public sealed class ClusterQueries(
     public ClusterHealth HealthOf(string slug, ClusterSyncState sync) =>
         ClusterHealth.From(slug, sync.LastSuccessAt, sync.LastFailureAt, sync.LastError, timeProvider.GetUtcNow(), healthOptions.Value.ClusterStaleAfter);
 
-    private async Task<List<ClusterSummary>> ReadSummariesAsync(AppDbContext db, int? clusterId, CancellationToken ct)
+    private async Task<List<ClusterSummary>> ReadSummariesAsync(AppDbContext db, AccessScope scope, int? clusterId, CancellationToken ct)
     {
-        var clusters = db.Clusters.AsNoTracking();
-        var vms = db.VirtualMachines.AsNoTracking();
-        var nodes = db.Nodes.AsNoTracking();
+        var clusters = db.Clusters.AsNoTracking().VisibleTo(db, scope);
+        var vms = db.VirtualMachines.AsNoTracking().VisibleTo(db, scope);
+        var nodes = db.Nodes.AsNoTracking().VisibleTo(scope);
         if (clusterId is { } id)
         {
             clusters = clusters.Where(c => c.Id == id);
@@ -193,7 +203,10 @@ public sealed class ClusterQueries(
                 new ClusterCapacity(
                     n?.Memory ?? 0, v?.Memory ?? 0, n?.MemoryFree ?? 0,
                     n?.Disk ?? 0, v?.Disk ?? 0, n?.DiskFree ?? 0,
-                    n?.Cpus ?? 0, v?.Vcpus ?? 0));
+                    n?.Cpus ?? 0, v?.Vcpus ?? 0))
+            {
+                Permissions = scope.OnCluster(r.Id),
+            };
         })];
     }
 }
@@ -212,7 +225,16 @@ public sealed record ClusterSummary(
     string? MasterNode,
     int NodeCount,
     VmCounts Vms,
-    ClusterCapacity Capacity);
+    ClusterCapacity Capacity)
+{
+    /// <summary>The viewing user's effective permissions on the cluster (none: they see it through its VMs).</summary>
+    public ClusterPermissions Permissions { get; init; }
+
+    public bool IsAdmin => Permissions.HasFlag(ClusterPermissions.Admin);
+
+    /// <summary>Whether the viewer sees its nodes (admins and migrate holders).</summary>
+    public bool ShowsNodes => (Permissions & (ClusterPermissions.Admin | ClusterPermissions.Migrate)) != 0;
+}
 
 /// <summary>VMs of a cluster: <see cref="Total"/> and <see cref="Running"/> leave out the ones gone from Ganeti.</summary>
 public sealed record VmCounts(int Total, int Running, int Missing);

@@ -6,8 +6,11 @@ using Microsoft.EntityFrameworkCore;
 
 namespace GanetiWebManager.Web.Features.Console;
 
-/// <summary>What the console page gets when it asks to connect: a relay address with a fresh ticket, or why not.</summary>
-public sealed record ConsoleGrant(string? RelayPath, string? Problem)
+/// <summary>
+/// What the console page gets when it asks to connect: a relay address with a fresh ticket, or why not.
+/// <see cref="Refused"/> tells a permission refusal (audited) from a console that is merely unavailable.
+/// </summary>
+public sealed record ConsoleGrant(string? RelayPath, string? Problem, bool Refused = false)
 {
     public bool Granted => RelayPath is not null;
 }
@@ -54,14 +57,16 @@ public sealed class ConsoleService(
     {
         if (!Guid.TryParse(user.FindFirstValue(ClaimTypes.NameIdentifier), out var userId))
         {
-            return new ConsoleGrant(null, "Sign in to open a console.");
+            return new ConsoleGrant(null, "Sign in to open a console.", Refused: true);
         }
 
         var decision = await access.CheckAsync(user, vmId, ct);
         if (!decision.Allowed)
         {
             await audit.RefusedAsync(user, vmId, decision.Refusal ?? "refused", ct);
-            return new ConsoleGrant(null, decision.VmStopped ? "The virtual machine is not running, so it has no console. Start it first." : decision.Refusal);
+            return decision.VmStopped
+                ? new ConsoleGrant(null, "The virtual machine is not running, so it has no console. Start it first.")
+                : new ConsoleGrant(null, decision.Refusal, Refused: true);
         }
 
         var target = await resolver.ResolveAsync(vmId, ct);

@@ -1,7 +1,7 @@
 using System.Security.Claims;
 using GanetiWebManager.Web.Data;
 using GanetiWebManager.Web.Domain.Jobs;
-using GanetiWebManager.Web.Features.Accounts;
+using GanetiWebManager.Web.Features.Access;
 using GanetiWebManager.Web.Features.Clusters;
 using GanetiWebManager.Web.Features.Health;
 using Microsoft.EntityFrameworkCore;
@@ -10,20 +10,22 @@ namespace GanetiWebManager.Web.Features.Jobs;
 
 /// <summary>
 /// Reads jobs for the job list, the job page, the overview and the jobs tabs of clusters, nodes and VMs,
-/// newest first and paged in the database. Until per-object permissions exist only superusers get data.
+/// newest first and paged in the database. A user sees every job of the clusters they administer and the jobs of
+/// the VMs they may see (<see cref="AccessFilters"/>).
 /// </summary>
-public sealed class JobQueries(IDbContextFactory<AppDbContext> contextFactory, ClusterQueries clusters)
+public sealed class JobQueries(IDbContextFactory<AppDbContext> contextFactory, ClusterQueries clusters, IPortalAccess access)
 {
     public async Task<PagedResult<JobRow>> ListAsync(ClaimsPrincipal user, JobQuery query, CancellationToken ct)
     {
         var pageSize = Paging.ClampPageSize(query.PageSize);
-        if (!user.IsSuperuser())
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var scope = await access.ScopeAsync(db, user, ct);
+        if (!scope.IsAuthenticated)
         {
             return PagedResult.Empty<JobRow>(pageSize);
         }
 
-        await using var db = await contextFactory.CreateDbContextAsync(ct);
-        var jobs = db.Jobs.AsNoTracking();
+        var jobs = db.Jobs.AsNoTracking().VisibleTo(db, scope);
         if (!string.IsNullOrWhiteSpace(query.Cluster))
         {
             var slug = query.Cluster.Trim().ToLowerInvariant();
@@ -80,13 +82,14 @@ public sealed class JobQueries(IDbContextFactory<AppDbContext> contextFactory, C
     /// <summary>The job with this portal id, or null when there is none.</summary>
     public async Task<JobDetail?> GetAsync(ClaimsPrincipal user, long id, CancellationToken ct)
     {
-        if (!user.IsSuperuser())
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var scope = await access.ScopeAsync(db, user, ct);
+        if (!scope.IsAuthenticated)
         {
             return null;
         }
 
-        await using var db = await contextFactory.CreateDbContextAsync(ct);
-        var job = await db.Jobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == id, ct);
+        var job = await db.Jobs.AsNoTracking().VisibleTo(db, scope).FirstOrDefaultAsync(j => j.Id == id, ct);
         if (job is null)
         {
             return null;
@@ -94,7 +97,7 @@ public sealed class JobQueries(IDbContextFactory<AppDbContext> contextFactory, C
 
         var cluster = await db.Clusters.AsNoTracking().Where(c => c.Id == job.ClusterId).Select(c => new { c.Slug, c.Sync }).SingleAsync(ct);
         var row = (await Project(db, db.Jobs.Where(j => j.Id == id)).SingleAsync(ct)).ToRow();
-        var children = await Project(db, db.Jobs.AsNoTracking().Where(j => j.ParentJobId == id).OrderBy(j => j.Id)).ToListAsync(ct);
+        var children = await Project(db, db.Jobs.AsNoTracking().VisibleTo(db, scope).Where(j => j.ParentJobId == id).OrderBy(j => j.Id)).ToListAsync(ct);
         return new JobDetail(
             row,
             clusters.HealthOf(cluster.Slug, cluster.Sync),

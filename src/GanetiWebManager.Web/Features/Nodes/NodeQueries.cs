@@ -2,7 +2,7 @@ using System.Security.Claims;
 using GanetiWebManager.Web.Data;
 using GanetiWebManager.Web.Domain.Clusters;
 using GanetiWebManager.Web.Domain.VirtualMachines;
-using GanetiWebManager.Web.Features.Accounts;
+using GanetiWebManager.Web.Features.Access;
 using GanetiWebManager.Web.Features.Clusters;
 using GanetiWebManager.Web.Features.Health;
 using Microsoft.EntityFrameworkCore;
@@ -13,21 +13,22 @@ namespace GanetiWebManager.Web.Features.Nodes;
 /// Reads nodes for the node list, the node page and the cluster page's nodes tab. Memory and vCPUs
 /// "allocated" on a node are those of the VMs it is primary for and that are meant to run; the VM lists
 /// of a node come from <see cref="VirtualMachines.VirtualMachineQueries"/> with a node filter.
-/// Until per-object permissions exist only superusers get data.
+/// Nodes are shown to the admins of their cluster and to holders of its migrate permission (product-spec §3).
 /// </summary>
-public sealed class NodeQueries(IDbContextFactory<AppDbContext> contextFactory, ClusterQueries clusters)
+public sealed class NodeQueries(IDbContextFactory<AppDbContext> contextFactory, ClusterQueries clusters, IPortalAccess access)
 {
     /// <summary>Nodes of every cluster, or of one (<paramref name="clusterSlug"/>), by cluster then name.</summary>
     public async Task<PagedResult<NodeRow>> ListAsync(ClaimsPrincipal user, string? clusterSlug, int page, int pageSize, CancellationToken ct)
     {
         pageSize = Paging.ClampPageSize(pageSize);
-        if (!user.IsSuperuser())
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var scope = await access.ScopeAsync(db, user, ct);
+        if (!scope.IsAuthenticated)
         {
             return PagedResult.Empty<NodeRow>(pageSize);
         }
 
-        await using var db = await contextFactory.CreateDbContextAsync(ct);
-        var nodes = db.Nodes.AsNoTracking();
+        var nodes = db.Nodes.AsNoTracking().VisibleTo(scope);
         if (!string.IsNullOrWhiteSpace(clusterSlug))
         {
             var slug = clusterSlug.Trim().ToLowerInvariant();
@@ -66,7 +67,7 @@ public sealed class NodeQueries(IDbContextFactory<AppDbContext> contextFactory, 
     /// <summary>The node <paramref name="name"/> of cluster <paramref name="clusterSlug"/>, or null when there is none.</summary>
     public async Task<NodeDetail?> GetAsync(ClaimsPrincipal user, string clusterSlug, string name, CancellationToken ct)
     {
-        if (!user.IsSuperuser() || string.IsNullOrWhiteSpace(clusterSlug) || string.IsNullOrWhiteSpace(name))
+        if (string.IsNullOrWhiteSpace(clusterSlug) || string.IsNullOrWhiteSpace(name))
         {
             return null;
         }
@@ -74,7 +75,8 @@ public sealed class NodeQueries(IDbContextFactory<AppDbContext> contextFactory, 
         var slug = clusterSlug.Trim().ToLowerInvariant();
         var nodeName = name.Trim().ToLowerInvariant();
         await using var db = await contextFactory.CreateDbContextAsync(ct);
-        var found = await db.Nodes.AsNoTracking()
+        var scope = await access.ScopeAsync(db, user, ct);
+        var found = await db.Nodes.AsNoTracking().VisibleTo(scope)
             .Join(db.Clusters, n => n.ClusterId, c => c.Id, (n, c) => new { Node = n, c.Slug, c.Sync, c.Info.MasterNode })
             .FirstOrDefaultAsync(x => x.Slug == slug && x.Node.Name == nodeName, ct);
         if (found is null)

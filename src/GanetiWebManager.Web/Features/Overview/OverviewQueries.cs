@@ -6,7 +6,7 @@ namespace GanetiWebManager.Web.Features.Overview;
 
 /// <summary>
 /// The overview dashboard in one read: every cluster with its status, capacity and VM counts, the totals,
-/// the latest jobs and the errors not yet cleared. Until per-object permissions exist only superusers get data.
+/// the latest jobs and the errors not yet cleared, each filtered by what the user may see.
 /// </summary>
 public sealed class OverviewQueries(ClusterQueries clusters, JobQueries jobs)
 {

@@ -2,7 +2,7 @@ using System.Linq.Expressions;
 using System.Security.Claims;
 using GanetiWebManager.Web.Data;
 using GanetiWebManager.Web.Domain.VirtualMachines;
-using GanetiWebManager.Web.Features.Accounts;
+using GanetiWebManager.Web.Features.Access;
 using GanetiWebManager.Web.Features.Clusters;
 using GanetiWebManager.Web.Features.Health;
 using Microsoft.EntityFrameworkCore;
@@ -13,9 +13,11 @@ namespace GanetiWebManager.Web.Features.VirtualMachines;
 /// Reads virtual machines for the VM list, the VM page and the lists on cluster and node pages. The list
 /// is filtered, sorted and paged in PostgreSQL and never loads more than one page of rows; it stays fast
 /// on 50,000 VMs because every filter resolves names to ids first and then applies only predicates an
-/// index can serve (see docs/performance.md). Until per-object permissions exist only superusers get data.
+/// index can serve (see docs/performance.md). Every read is filtered by the user's permissions inside the query
+/// (<see cref="AccessFilters"/>): a VM the user may not see is neither listed, counted, offered as a filter
+/// value nor found by its URL.
 /// </summary>
-public sealed class VirtualMachineQueries(IDbContextFactory<AppDbContext> contextFactory, ClusterQueries clusters)
+public sealed class VirtualMachineQueries(IDbContextFactory<AppDbContext> contextFactory, ClusterQueries clusters, IPortalAccess access)
 {
     /// <summary>At most this many words of a search are used; each must match.</summary>
     public const int MaxSearchWords = 8;
@@ -23,13 +25,14 @@ public sealed class VirtualMachineQueries(IDbContextFactory<AppDbContext> contex
     public async Task<PagedResult<VmRow>> ListAsync(ClaimsPrincipal user, VmQuery query, CancellationToken ct)
     {
         var pageSize = Paging.ClampPageSize(query.PageSize);
-        if (!user.IsSuperuser())
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var scope = await access.ScopeAsync(db, user, ct);
+        if (!scope.IsAuthenticated)
         {
             return PagedResult.Empty<VmRow>(pageSize);
         }
 
-        await using var db = await contextFactory.CreateDbContextAsync(ct);
-        var filtered = await FilterAsync(db, query, ct);
+        var filtered = (await FilterAsync(db, query, ct))?.VisibleTo(db, scope);
         if (filtered is null)
         {
             return PagedResult.Empty<VmRow>(pageSize);
@@ -93,7 +96,7 @@ public sealed class VirtualMachineQueries(IDbContextFactory<AppDbContext> contex
     /// <summary>The VM <paramref name="name"/> of cluster <paramref name="clusterSlug"/>, or null when there is none.</summary>
     public async Task<VmDetail?> GetAsync(ClaimsPrincipal user, string clusterSlug, string name, CancellationToken ct)
     {
-        if (!user.IsSuperuser() || string.IsNullOrWhiteSpace(clusterSlug) || string.IsNullOrWhiteSpace(name))
+        if (string.IsNullOrWhiteSpace(clusterSlug) || string.IsNullOrWhiteSpace(name))
         {
             return null;
         }
@@ -101,6 +104,12 @@ public sealed class VirtualMachineQueries(IDbContextFactory<AppDbContext> contex
         var slug = clusterSlug.Trim().ToLowerInvariant();
         var vmName = name.Trim().ToLowerInvariant();
         await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var scope = await access.ScopeAsync(db, user, ct);
+        if (!scope.IsAuthenticated)
+        {
+            return null;
+        }
+
         var found = await (
             from vm in db.VirtualMachines.AsNoTracking()
             join c in db.Clusters on vm.ClusterId equals c.Id
@@ -112,6 +121,13 @@ public sealed class VirtualMachineQueries(IDbContextFactory<AppDbContext> contex
             select new { Vm = vm, c.Slug, c.Sync, UserName = u.UserName, GroupName = g.Name, GroupSlug = g.Slug })
             .FirstOrDefaultAsync(ct);
         if (found is null)
+        {
+            return null;
+        }
+
+        // Not visible and not existing look the same: the URL reveals nothing.
+        var permissions = await access.OnVmAsync(db, scope, found.Vm.Id, ct);
+        if (!permissions.CanView)
         {
             return null;
         }
@@ -147,33 +163,46 @@ public sealed class VirtualMachineQueries(IDbContextFactory<AppDbContext> contex
             v.Mtime,
             v.Notes,
             v.PendingDelete,
-            v.MissingSince);
+            v.MissingSince)
+        {
+            Access = permissions,
+            IsLocked = v.IsLocked,
+            IsClusterAdmin = scope.IsClusterAdmin(v.ClusterId),
+        };
     }
 
     /// <summary>The values the VM list's filters offer, within one cluster when <paramref name="clusterSlug"/> is given.</summary>
     public async Task<VmFilterOptions> GetFilterOptionsAsync(ClaimsPrincipal user, string? clusterSlug, CancellationToken ct)
     {
-        if (!user.IsSuperuser())
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var scope = await access.ScopeAsync(db, user, ct);
+        if (!scope.IsAuthenticated)
         {
             return new VmFilterOptions([], [], [], []);
         }
 
-        await using var db = await contextFactory.CreateDbContextAsync(ct);
-        var clusterList = await db.Clusters.AsNoTracking().OrderBy(c => c.Slug).Select(c => new { c.Id, c.Slug }).ToListAsync(ct);
+        var clusterList = await db.Clusters.AsNoTracking().VisibleTo(db, scope).OrderBy(c => c.Slug).Select(c => new { c.Id, c.Slug }).ToListAsync(ct);
         var slug = clusterSlug?.Trim().ToLowerInvariant();
         var clusterId = clusterList.FirstOrDefault(c => c.Slug == slug)?.Id;
 
-        var vms = db.VirtualMachines.AsNoTracking();
-        var nodes = db.Nodes.AsNoTracking();
+        var vms = db.VirtualMachines.AsNoTracking().VisibleTo(db, scope);
+        var nodes = db.Nodes.AsNoTracking().VisibleTo(scope);
         if (clusterId is { } id)
         {
             vms = vms.Where(v => v.ClusterId == id);
             nodes = nodes.Where(n => n.ClusterId == id);
         }
 
-        var userOwners = await db.Users.AsNoTracking().OrderBy(u => u.UserName).Select(u => u.UserName!).ToListAsync(ct);
-        var groupOwners = await db.Groups.AsNoTracking().OrderBy(g => g.Name).Select(g => new { g.Name, g.Slug }).ToListAsync(ct);
-        var nodeNames = await nodes.Select(n => n.Name).Distinct().OrderBy(n => n).ToListAsync(ct);
+        // All user and group names only for those who grant (cluster admins, superusers); others see the owners
+        // of the VMs they may see, and the node names those VMs run on.
+        var allNames = AccessRules.CanListAllPrincipals(scope);
+        var userOwners = await (allNames ? db.Users.AsNoTracking() : db.Users.Where(u => vms.Any(v => v.OwnerUserId == u.Id)))
+            .OrderBy(u => u.UserName).Select(u => u.UserName!).ToListAsync(ct);
+        var groupOwners = await (allNames ? db.Groups.AsNoTracking() : db.Groups.Where(g => vms.Any(v => v.OwnerGroupId == g.Id)))
+            .OrderBy(g => g.Name).Select(g => new { g.Name, g.Slug }).ToListAsync(ct);
+        var nodeNames = await nodes.Select(n => n.Name)
+            .Union(vms.Where(v => v.PrimaryNode != null).Select(v => v.PrimaryNode!))
+            .Distinct().OrderBy(n => n).ToListAsync(ct);
         var operatingSystems = await vms.Where(v => v.Os != null).Select(v => v.Os!).Distinct().OrderBy(o => o).ToListAsync(ct);
 
         return new VmFilterOptions(
@@ -442,7 +471,17 @@ public sealed record VmDetail(
     double? Mtime,
     string Notes,
     bool PendingDelete,
-    DateTimeOffset? MissingSince);
+    DateTimeOffset? MissingSince)
+{
+    /// <summary>What the viewing user may do to it (checked again on the server by every action).</summary>
+    public VmAccess Access { get; init; }
+
+    /// <summary>Locked by a cluster admin: owners and grantees may only view it.</summary>
+    public bool IsLocked { get; init; }
+
+    /// <summary>Whether the viewing user administers its cluster (sees its grants, may lock it).</summary>
+    public bool IsClusterAdmin { get; init; }
+}
 
 public sealed record VmDiskView(string? Name, long SizeMiB, string? Uuid, int? Spindles);
 

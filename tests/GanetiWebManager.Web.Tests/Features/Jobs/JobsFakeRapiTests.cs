@@ -373,7 +373,7 @@ public sealed class JobsFakeRapiTests : IAsyncLifetime
         var alice = await JobsTestSupport.CreateUserAsync(_services, "alice", superuser: false);
         var before = _fake.RequestLog.Count;
 
-        (await _power.StartAsync(alice, vmId)).Message.ShouldBe("You are not allowed to operate this virtual machine.");
+        (await _power.StartAsync(alice, vmId)).Message.ShouldBe("You do not have the power permission on this virtual machine.");
         (await _power.StartAsync(new ClaimsPrincipal(new ClaimsIdentity()), vmId)).Outcome.ShouldBe(VmActionOutcome.Refused);
 
         _fake.RequestLog.Count.ShouldBe(before);
@@ -397,7 +397,8 @@ public sealed class JobsFakeRapiTests : IAsyncLifetime
         }
 
         (await _power.StartAsync(_admin, vmId)).Message.ShouldContain("no longer exists in Ganeti");
-        (await _power.StartAsync(_admin, 999_999)).Message.ShouldBe("The virtual machine no longer exists in the portal.");
+        // A VM that does not exist is refused like one the user may not touch: ids reveal nothing.
+        (await _power.StartAsync(_admin, 999_999)).Outcome.ShouldBe(VmActionOutcome.Refused);
         _fake.RequestLog.Count.ShouldBe(before);
 
         var (other, _) = await StoppedVmAsync();

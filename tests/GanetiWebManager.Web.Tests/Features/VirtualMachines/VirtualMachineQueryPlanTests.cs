@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using GanetiWebManager.Testing;
 using GanetiWebManager.Testing.Inventory;
+using GanetiWebManager.Web.Features.Access;
 using GanetiWebManager.Web.Features.Clusters;
 using GanetiWebManager.Web.Features.Health;
 using GanetiWebManager.Web.Features.VirtualMachines;
@@ -48,10 +49,12 @@ public sealed class VirtualMachineQueryPlanTests(VirtualMachineQueryPlanTests.Bu
 
             var watch = Stopwatch.StartNew();
             Seeded = await BulkInventory.SeedAsync(_database.ConnectionString);
+            await TestPrincipals.AddSuperuserAsync(_database.ConnectionString);
             SeedTime = watch.Elapsed;
             _dataSource = NpgsqlDataSource.Create(_database.ConnectionString);
             Contexts = new RecordingContextFactory(_dataSource);
-            Vms = new VirtualMachineQueries(Contexts, new ClusterQueries(Contexts, Options.Create(new HealthOptions()), TimeProvider.System));
+            var access = new PortalAccess(Contexts);
+            Vms = new VirtualMachineQueries(Contexts, new ClusterQueries(Contexts, Options.Create(new HealthOptions()), TimeProvider.System, access), access);
         }
 
         public async Task DisposeAsync()

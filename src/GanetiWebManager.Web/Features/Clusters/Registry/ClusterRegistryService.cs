@@ -3,7 +3,7 @@ using GanetiWebManager.Rapi;
 using GanetiWebManager.Rapi.Security;
 using GanetiWebManager.Web.Data;
 using GanetiWebManager.Web.Domain.Clusters;
-using GanetiWebManager.Web.Features.Accounts;
+using GanetiWebManager.Web.Features.Access;
 using GanetiWebManager.Web.Features.Health;
 using GanetiWebManager.Web.Features.LiveUpdates;
 using GanetiWebManager.Web.Features.Sync;
@@ -31,6 +31,8 @@ public sealed partial class ClusterRegistryService(
     LiveUpdateHub liveUpdates,
     IOptions<HealthOptions> healthOptions,
     TimeProvider timeProvider,
+    AccessGuard guard,
+    IPortalAccess access,
     ILogger<ClusterRegistryService> logger)
 {
     public const string NotSuperuserMessage = "Only superusers can manage the cluster registry.";
@@ -385,8 +387,9 @@ public sealed partial class ClusterRegistryService(
 
     private async Task<string> RequireSuperuserAsync()
     {
+        // The database decides, not the sign-in cookie: a superuser demoted a moment ago is refused (and audited).
         var state = await authentication.GetAuthenticationStateAsync();
-        if (!state.User.IsSuperuser())
+        if (!await guard.AllowsSuperuserAsync(state.User, access, "cluster.registry", CancellationToken.None))
         {
             throw new UnauthorizedAccessException(NotSuperuserMessage);
         }

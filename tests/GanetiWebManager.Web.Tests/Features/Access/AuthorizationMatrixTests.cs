@@ -1,0 +1,362 @@
+using System.Reflection;
+using System.Security.Claims;
+using GanetiWebManager.FakeRapi;
+using GanetiWebManager.Testing;
+using GanetiWebManager.Testing.Inventory;
+using GanetiWebManager.Web.Data;
+using GanetiWebManager.Web.Domain.Access;
+using GanetiWebManager.Web.Domain.Accounts;
+using GanetiWebManager.Web.Domain.Audit;
+using GanetiWebManager.Web.Domain.Clusters;
+using GanetiWebManager.Web.Domain.Jobs;
+using GanetiWebManager.Web.Features.Access.Grants;
+using GanetiWebManager.Web.Features.Clusters;
+using GanetiWebManager.Web.Features.Jobs;
+using GanetiWebManager.Web.Features.Nodes;
+using GanetiWebManager.Web.Features.Overview;
+using GanetiWebManager.Web.Features.Sync;
+using GanetiWebManager.Web.Features.VirtualMachines;
+using GanetiWebManager.Web.Features.VirtualMachines.Actions;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace GanetiWebManager.Web.Tests.Features.Access;
+
+/// <summary>Who acts, in the authorization matrix (issue 4 §5).</summary>
+public enum Persona
+{
+    Anonymous,
+    WithoutPermission,
+    Directly,
+    ThroughGroup,
+    Owner,
+    OwnerOfLockedVm,
+    ClusterAdmin,
+    Superuser,
+}
+
+/// <summary>
+/// The authorization matrix: every public method of the feature services, found by reflection (a new one without a
+/// row fails <see cref="EveryServiceMethod_HasARow"/>), called by each <see cref="Persona"/> against a fake cluster,
+/// and compared with what product-spec §3 allows. Each (row, persona) gets a VM of its own, so one persona's
+/// allowed action never makes the next one's fail for another reason. A refused change is proven three ways: no
+/// request reached the fake RAPI, no row of any table changed except the audit log, and exactly one audit entry
+/// records the refusal. A refused read returns nothing of the object.
+/// </summary>
+public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.World world, ITestOutputHelper output)
+    : IClassFixture<AuthorizationMatrixTests.World>
+{
+    private static readonly Persona[] Everyone = Enum.GetValues<Persona>();
+    private static readonly Persona[] SeeVm = [Persona.Directly, Persona.ThroughGroup, Persona.Owner, Persona.OwnerOfLockedVm, Persona.ClusterAdmin, Persona.Superuser];
+    private static readonly Persona[] ActOnVm = [Persona.Directly, Persona.ThroughGroup, Persona.Owner, Persona.ClusterAdmin, Persona.Superuser];
+    private static readonly Persona[] ClusterRole = [Persona.Directly, Persona.ThroughGroup, Persona.ClusterAdmin, Persona.Superuser];
+
+    /// <summary>One service method and who may call it successfully.</summary>
+    public sealed record Row(
+        string Method,
+        Persona[] Allowed,
+        VmPermissions VmGrant = VmPermissions.None,
+        ClusterPermissions ClusterGrant = ClusterPermissions.None,
+        bool Mutates = false,
+        Func<World, Case, Task<bool>>? Invoke = null,
+        string? CoveredBy = null);
+
+    /// <summary>What one persona's call works on.</summary>
+    public sealed record Case(Persona Persona, ClaimsPrincipal User, long VmId, string VmName, long JobId);
+
+    private static readonly Row[] Matrix =
+    [
+        new("VirtualMachineQueries.GetAsync", SeeVm, VmGrant: VmPermissions.Power,
+            Invoke: async (w, c) => await w.Get<VirtualMachineQueries>().GetAsync(c.User, World.Slug, c.VmName, default) is not null),
+        new("VirtualMachineQueries.ListAsync", SeeVm, VmGrant: VmPermissions.Power,
+            Invoke: async (w, c) => (await w.Get<VirtualMachineQueries>().ListAsync(c.User, new VmQuery { Search = c.VmName }, default)).Rows.Any(r => r.Id == c.VmId)),
+        new("VirtualMachineQueries.GetFilterOptionsAsync", SeeVm, VmGrant: VmPermissions.Power,
+            Invoke: async (w, c) => (await w.Get<VirtualMachineQueries>().GetFilterOptionsAsync(c.User, null, default)).Clusters.Any(o => o.Slug == World.Slug)),
+        new("ClusterQueries.ListAsync", SeeVm, ClusterGrant: ClusterPermissions.CreateVm,
+            Invoke: async (w, c) => (await w.Get<ClusterQueries>().ListAsync(c.User, default)).Any(s => s.Slug == World.Slug)),
+        new("ClusterQueries.ListOptionsAsync", SeeVm, ClusterGrant: ClusterPermissions.CreateVm,
+            Invoke: async (w, c) => (await w.Get<ClusterQueries>().ListOptionsAsync(c.User, default)).Any(o => o.Slug == World.Slug)),
+        new("ClusterQueries.GetAsync", SeeVm, ClusterGrant: ClusterPermissions.CreateVm,
+            Invoke: async (w, c) => await w.Get<ClusterQueries>().GetAsync(c.User, World.Slug, default) is not null),
+        new("ClusterQueries.ListErrorsAsync", ClusterRole, ClusterGrant: ClusterPermissions.Admin,
+            Invoke: async (w, c) => (await w.Get<ClusterQueries>().ListErrorsAsync(c.User, w.Cluster.Id, includeCleared: true, 10, default)).Count > 0),
+        new("NodeQueries.ListAsync", ClusterRole, ClusterGrant: ClusterPermissions.Migrate,
+            Invoke: async (w, c) => (await w.Get<NodeQueries>().ListAsync(c.User, World.Slug, 1, 50, default)).Total > 0),
+        new("NodeQueries.GetAsync", ClusterRole, ClusterGrant: ClusterPermissions.Migrate,
+            Invoke: async (w, c) => await w.Get<NodeQueries>().GetAsync(c.User, World.Slug, w.NodeName, default) is not null),
+        new("JobQueries.ListAsync", SeeVm, VmGrant: VmPermissions.Power,
+            Invoke: async (w, c) => (await w.Get<JobQueries>().ListAsync(c.User, new JobQuery { VirtualMachineId = c.VmId }, default)).Rows.Any(r => r.Id == c.JobId)),
+        new("JobQueries.GetAsync", SeeVm, VmGrant: VmPermissions.Power,
+            Invoke: async (w, c) => await w.Get<JobQueries>().GetAsync(c.User, c.JobId, default) is not null),
+        new("OverviewQueries.GetAsync", SeeVm, ClusterGrant: ClusterPermissions.CreateVm,
+            Invoke: async (w, c) => (await w.Get<OverviewQueries>().GetAsync(c.User, default)).Clusters.Any(s => s.Slug == World.Slug)),
+        new("VmPowerService.StartAsync", ActOnVm, VmGrant: VmPermissions.Power, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<VmPowerService>().StartAsync(c.User, c.VmId)).Outcome != VmActionOutcome.Refused),
+        new("VmPowerService.ShutdownAsync", ActOnVm, VmGrant: VmPermissions.Power, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<VmPowerService>().ShutdownAsync(c.User, c.VmId, ShutdownKind.Immediate)).Outcome != VmActionOutcome.Refused),
+        new("VmPowerService.RebootAsync", ActOnVm, VmGrant: VmPermissions.Power, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<VmPowerService>().RebootAsync(c.User, c.VmId, RebootKind.Hard)).Outcome != VmActionOutcome.Refused),
+        new("VmPowerService.GetStateAsync", Everyone,
+            CoveredBy: "takes no user: it reads only what the power buttons show, for a VM page the user was already allowed to open"),
+        new("ClusterQueries.HealthOf", Everyone,
+            CoveredBy: "pure: turns sync state a caller already read (and was allowed to) into a banner; takes no user, reads nothing"),
+        new("VmActionRunner.RunAsync", ActOnVm, VmGrant: VmPermissions.Power, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<VmActionRunner>().RunAsync(c.User, c.VmId, Web.Features.Access.VmOperation.Power, "vm.start", vm => new StartInstance(vm.Name))).Outcome != VmActionOutcome.Refused),
+        new("GrantService.ListAsync", ActOnVm, VmGrant: VmPermissions.Admin,
+            Invoke: async (w, c) => await w.Get<GrantService>().ListAsync(c.User, GrantObject.OfVm(c.VmId, c.VmName), default) is not null),
+        new("GrantService.SetAsync", ActOnVm, VmGrant: VmPermissions.Admin, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<GrantService>().SetAsync(c.User, GrantObject.OfVm(c.VmId, c.VmName), PrincipalRef.User(w.Bystander.Id), (int)VmPermissions.Tags, default)).Succeeded),
+        // The console: power on the VM (a locked VM leaves its owner only the view). The fake has no VNC console for
+        // its instances, so an allowed caller gets past the permission check to "unavailable", not a refusal.
+        new("ConsoleService.FindAsync", ActOnVm, VmGrant: VmPermissions.Power,
+            Invoke: async (w, c) => await w.Get<Web.Features.Console.ConsoleService>().FindAsync(c.User, World.Slug, c.VmName, default) is not null),
+        new("ConsoleService.OpenAsync", ActOnVm, VmGrant: VmPermissions.Power,
+            Invoke: async (w, c) => !(await w.Get<Web.Features.Console.ConsoleService>().OpenAsync(c.User, c.VmId, default)).Refused),
+        // Exact names only for users who cannot list everyone (a VM owner granting on their VM); signed-out: nothing.
+        new("GrantService.SearchPrincipalsAsync", [.. Everyone.Except([Persona.Anonymous])],
+            Invoke: async (w, c) => (await w.Get<GrantService>().SearchPrincipalsAsync(c.User, w.Bystander.UserName, default)).Count > 0),
+    ];
+
+    /// <summary>The feature services whose public methods the matrix must cover.</summary>
+    internal static IEnumerable<MethodInfo> ServiceMethods() =>
+        typeof(VirtualMachineQueries).Assembly.GetTypes()
+            .Where(t => t is { IsClass: true, IsPublic: true, IsAbstract: false }
+                && t.Namespace?.StartsWith("GanetiWebManager.Web.Features", StringComparison.Ordinal) == true
+                && (t.Name.EndsWith("Service", StringComparison.Ordinal) || t.Name.EndsWith("Queries", StringComparison.Ordinal) || t.Name.EndsWith("Runner", StringComparison.Ordinal))
+                && !typeof(Microsoft.AspNetCore.Components.IComponent).IsAssignableFrom(t)
+                && !typeof(Microsoft.Extensions.Hosting.IHostedService).IsAssignableFrom(t))
+            .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly))
+            .Where(m => !m.IsSpecialName);
+
+    /// <summary>Services checked by tests of their own (they take the circuit's user, not a parameter).</summary>
+    private static readonly Dictionary<string, string> CoveredElsewhere = new()
+    {
+        ["ClusterRegistryService"] = "ClusterRegistryServiceTests (superusers only; refusals audited through AccessGuard)",
+    };
+
+    [Fact]
+    public void EveryServiceMethod_HasARow()
+    {
+        var rows = Matrix.Select(r => r.Method).ToHashSet();
+        var missing = ServiceMethods()
+            .Where(m => !CoveredElsewhere.ContainsKey(m.DeclaringType!.Name))
+            .Select(m => $"{m.DeclaringType!.Name}.{m.Name}")
+            .Distinct()
+            .Where(name => !rows.Contains(name))
+            .Order()
+            .ToList();
+
+        missing.ShouldBeEmpty("every public method of a feature service needs a row in the authorization matrix (who may call it)");
+        Matrix.Select(r => r.Method).ShouldBeUnique();
+    }
+
+    public static TheoryData<string> Rows()
+    {
+        var data = new TheoryData<string>();
+        foreach (var row in Matrix.Where(r => r.Invoke is not null))
+        {
+            data.Add(row.Method);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Rows))]
+    public async Task Method_EachPersona_AllowedExactlyAsTheSpecSays(string method)
+    {
+        var row = Matrix.Single(r => r.Method == method);
+        List<string> wrong = [];
+        foreach (var persona in Everyone)
+        {
+            var c = await world.PrepareAsync(row, persona);
+            var requestsBefore = world.Fake.RequestLog.Count;
+            var tablesBefore = await world.TableVersionsAsync();
+            var auditBefore = await world.AuditCountAsync();
+
+            var allowed = await row.Invoke!(world, c);
+
+            var expected = row.Allowed.Contains(persona);
+            output.WriteLine($"{method,-45} {persona,-17} {(allowed ? "allowed" : "denied"),-8} (expected {(expected ? "allowed" : "denied")})");
+            if (allowed != expected)
+            {
+                wrong.Add($"{persona}: {(allowed ? "allowed" : "denied")}, expected {(expected ? "allowed" : "denied")}");
+            }
+
+            if (!allowed && row.Mutates)
+            {
+                world.Fake.RequestLog.Count.ShouldBe(requestsBefore, $"{persona} was refused {method} yet RAPI was called");
+                (await world.TableVersionsAsync()).ShouldBe(tablesBefore, $"{persona} was refused {method} yet rows changed outside the audit log");
+                var entries = await world.AuditSinceAsync(auditBefore);
+                entries.Count.ShouldBe(1, $"{persona}'s refusal of {method} must be audited exactly once");
+                entries[0].Outcome.ShouldBe(AuditOutcome.Refused);
+            }
+
+            await world.ResetGrantsAsync();
+        }
+
+        wrong.ShouldBeEmpty($"{method}: {string.Join("; ", wrong)}");
+    }
+
+    /// <summary>A fake cluster mirrored into the portal, one user per persona, and a VM per (row, persona).</summary>
+    public sealed class World : IAsyncLifetime
+    {
+        public const string Slug = "matrix";
+        private readonly Dictionary<Persona, ClaimsPrincipal> _principals = [];
+        private readonly Dictionary<Persona, AppUser> _users = [];
+        private List<(long Id, string Name)> _vms = [];
+        private int _nextVm;
+        private TestDatabase _database = null!;
+        private ServiceProvider _services = null!;
+        private AsyncServiceScope _scope;
+        private Group _group = null!;
+
+        public FakeRapiServer Fake { get; private set; } = null!;
+
+        public Cluster Cluster { get; private set; } = null!;
+
+        public AppUser Bystander { get; private set; } = null!;
+
+        public string NodeName { get; private set; } = "";
+
+        // One scope, like one circuit: the query services are scoped.
+        public T Get<T>()
+            where T : notnull => _scope.ServiceProvider.GetRequiredService<T>();
+
+        public async Task InitializeAsync()
+        {
+            Fake = await FakeRapiServer.StartAsync(new FakeClusterOptions { Instances = 8 * (Matrix.Length + 2), Nodes = 2, JobStepDelay = TimeSpan.FromMilliseconds(10) });
+            _database = await TestDatabase.CreateAsync("authzmatrix");
+            _services = await PortalServices.CreateAsync(_database);
+            _scope = _services.CreateAsyncScope();
+            Cluster = await ClusterRegistration.AddAsync(_services, Slug, Fake.BaseUrl, Fake.CertificateSha256, Fake.WriteUser.Name, Fake.WriteUser.Password);
+            var sync = await _services.GetRequiredService<ClusterSynchronizer>().SyncAsync(Cluster.Id, SyncParts.Info | SyncParts.Nodes | SyncParts.Instances | SyncParts.Runtime, CancellationToken.None);
+            sync.Succeeded.ShouldBeTrue(sync.Failure?.Message);
+
+            var build = new InventoryBuilder(Contexts);
+            _group = await build.AddGroupAsync("matrix-group", "Matrix group");
+            foreach (var persona in Enum.GetValues<Persona>().Where(p => p != Persona.Anonymous))
+            {
+                var user = await build.AddUserAsync(persona.ToString().ToLowerInvariant(), superuser: persona == Persona.Superuser);
+                _users[persona] = user;
+                _principals[persona] = new ClaimsPrincipal(new ClaimsIdentity(
+                    [new Claim(ClaimTypes.NameIdentifier, user.Id.ToString()), new Claim(ClaimTypes.Name, user.UserName!)], "test"));
+            }
+
+            _principals[Persona.Anonymous] = new ClaimsPrincipal(new ClaimsIdentity());
+            Bystander = await build.AddUserAsync("bystander");
+            await using var db = await Contexts.CreateDbContextAsync();
+            db.GroupMembers.Add(new GroupMember { GroupId = _group.Id, UserId = _users[Persona.ThroughGroup].Id });
+            db.ClusterGrants.Add(new ClusterGrant { ClusterId = Cluster.Id, UserId = _users[Persona.ClusterAdmin].Id, Permissions = ClusterPermissions.Admin });
+            await db.SaveChangesAsync();
+            _vms = await db.VirtualMachines.OrderBy(v => v.Name).Select(v => new ValueTuple<long, string>(v.Id, v.Name)).ToListAsync();
+            NodeName = await db.Nodes.Select(n => n.Name).FirstAsync();
+            await build.AddErrorAsync(Cluster, ClusterErrorKind.Timeout, "an old timeout", e => e.ClearedAt = build.Now);
+        }
+
+        private IDbContextFactory<AppDbContext> Contexts => _services.GetRequiredService<IDbContextFactory<AppDbContext>>();
+
+        /// <summary>Gives the persona what the row needs on a VM of its own; returns the call's subject.</summary>
+        public async Task<Case> PrepareAsync(Row row, Persona persona)
+        {
+            var (vmId, vmName) = _vms[_nextVm++];
+            await using var db = await Contexts.CreateDbContextAsync();
+            var vm = await db.VirtualMachines.SingleAsync(v => v.Id == vmId);
+            if (persona is Persona.Owner or Persona.OwnerOfLockedVm)
+            {
+                vm.OwnerUserId = _users[persona].Id;
+                vm.IsLocked = persona == Persona.OwnerOfLockedVm;
+            }
+
+            if (persona is Persona.Directly or Persona.ThroughGroup)
+            {
+                Guid? user = persona == Persona.Directly ? _users[persona].Id : null;
+                int? group = persona == Persona.ThroughGroup ? _group.Id : null;
+                if (row.VmGrant != VmPermissions.None)
+                {
+                    db.VmGrants.Add(new VmGrant { VirtualMachineId = vmId, UserId = user, GroupId = group, Permissions = row.VmGrant });
+                }
+
+                if (row.ClusterGrant != ClusterPermissions.None)
+                {
+                    db.ClusterGrants.Add(new ClusterGrant { ClusterId = Cluster.Id, UserId = user, GroupId = group, Permissions = row.ClusterGrant });
+                }
+            }
+
+            var job = new Job
+            {
+                ClusterId = Cluster.Id,
+                VirtualMachineId = vmId,
+                Operation = JobOperations.InstanceStartup,
+                Source = JobSource.Outside,
+                Submission = JobSubmission.Submitted,
+                TargetKind = JobTargetKind.VirtualMachine,
+                TargetName = vmName,
+                Status = JobStatus.Success,
+                GanetiJobId = 900_000 + _nextVm,
+                CreatedAt = TimeProvider.System.GetUtcNow(),
+            };
+            db.Jobs.Add(job);
+            await db.SaveChangesAsync();
+            return new Case(persona, _principals[persona], vmId, vmName, job.Id);
+        }
+
+        /// <summary>Removes what a row granted (the cluster admin's standing grant stays).</summary>
+        public async Task ResetGrantsAsync()
+        {
+            await using var db = await Contexts.CreateDbContextAsync();
+            var admin = _users[Persona.ClusterAdmin].Id;
+            await db.VmGrants.ExecuteDeleteAsync();
+            await db.ClusterGrants.Where(g => g.UserId != admin).ExecuteDeleteAsync();
+        }
+
+        /// <summary>Per table (all but the audit log): row count and the newest writing transaction.</summary>
+        public async Task<Dictionary<string, string>> TableVersionsAsync()
+        {
+            await using var connection = new NpgsqlConnection(_database.ConnectionString);
+            await connection.OpenAsync();
+            List<string> tables = [];
+            await using (var list = new NpgsqlCommand(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' " +
+                "AND table_name NOT IN ('audit_log', 'schema_migrations') ORDER BY 1", connection))
+            await using (var reader = await list.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    tables.Add(reader.GetString(0));
+                }
+            }
+
+            var versions = new Dictionary<string, string>();
+            foreach (var table in tables)
+            {
+                await using var command = new NpgsqlCommand($"SELECT count(*)::text || '/' || coalesce(max(xmin::text::bigint), 0)::text FROM \"{table}\"", connection);
+                versions[table] = (string)(await command.ExecuteScalarAsync())!;
+            }
+
+            return versions;
+        }
+
+        public async Task<long> AuditCountAsync()
+        {
+            await using var db = await Contexts.CreateDbContextAsync();
+            return await db.AuditLog.MaxAsync(a => (long?)a.Id) ?? 0;
+        }
+
+        public async Task<List<AuditEntry>> AuditSinceAsync(long lastId)
+        {
+            await using var db = await Contexts.CreateDbContextAsync();
+            return await db.AuditLog.AsNoTracking().Where(a => a.Id > lastId).ToListAsync();
+        }
+
+        public async Task DisposeAsync()
+        {
+            await _scope.DisposeAsync();
+            await _services.DisposeAsync();
+            await _database.DisposeAsync();
+            await Fake.DisposeAsync();
+        }
+    }
+}
