@@ -86,8 +86,10 @@ public sealed partial class ConsolePanel : ComponentBase, IAsyncDisposable
             if (AutoConnect && Running)
             {
                 await ConnectAsync();
-                StateHasChanged();
             }
+
+            // Connect is enabled only now: before the module is loaded a click could not reach noVNC.
+            StateHasChanged();
         }
     }
 
