@@ -21,9 +21,10 @@ public enum RelayEnd
 }
 
 /// <summary>
-/// Copies bytes between a browser's WebSocket and a TCP connection, both ways at once. Each direction owns one
-/// fixed buffer and reads again only after the previous chunk was written, so a slow side slows the other
-/// down instead of growing memory: at most two buffers per session. Every ending is clean on both sides:
+/// Copies bytes between a browser's WebSocket and a TCP connection, both ways at once. Each direction owns two
+/// fixed buffers: it reads the next chunk while the previous one is being written, and reads no further until
+/// that write is done, so a slow side slows the other down instead of growing memory (at most four buffers per
+/// session, whatever the traffic). Every ending is clean on both sides:
 /// a browser close shuts down the TCP send side; a server EOF sends a WebSocket close and waits briefly for
 /// the browser's answer; a stop sends a close with the given reason.
 /// </summary>
@@ -93,25 +94,24 @@ public static class ConsoleRelayPump
         return end;
     }
 
-    // True when the browser closed cleanly, false when the connection broke.
+    // True when the browser closed cleanly, false when the connection broke. Two buffers: the next message is
+    // received while the previous one is still being written to the server, and never more than that.
     private static async Task<bool> BrowserToServerAsync(WebSocket browser, Socket server, int bufferSize, CancellationToken ct)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
+        var buffers = new[] { ArrayPool<byte>.Shared.Rent(bufferSize), ArrayPool<byte>.Shared.Rent(bufferSize) };
+        var writing = Task.CompletedTask;
         try
         {
-            var memory = buffer.AsMemory(0, bufferSize);
-            while (true)
+            for (var i = 0; ; i ^= 1)
             {
-                var result = await browser.ReceiveAsync(memory, CancellationToken.None);
+                var result = await browser.ReceiveAsync(buffers[i].AsMemory(0, bufferSize), CancellationToken.None);
+                await writing;
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     return true;
                 }
 
-                if (result.Count > 0)
-                {
-                    await SendAllAsync(server, memory[..result.Count], ct);
-                }
+                writing = result.Count > 0 ? SendAllAsync(server, buffers[i].AsMemory(0, result.Count), ct) : Task.CompletedTask;
             }
         }
         catch (Exception e) when (e is WebSocketException or SocketException or IOException or OperationCanceledException)
@@ -120,26 +120,30 @@ public static class ConsoleRelayPump
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            await ObserveAsync(writing);
+            ArrayPool<byte>.Shared.Return(buffers[0]);
+            ArrayPool<byte>.Shared.Return(buffers[1]);
         }
     }
 
-    // True when the server closed cleanly (EOF), false when the connection broke.
+    // True when the server closed cleanly (EOF), false when the connection broke. Two buffers, as above: the next
+    // chunk is read from the server while the browser is still being sent the previous one.
     private static async Task<bool> ServerToBrowserAsync(Socket server, WebSocket browser, int bufferSize, CancellationToken ct)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
+        var buffers = new[] { ArrayPool<byte>.Shared.Rent(bufferSize), ArrayPool<byte>.Shared.Rent(bufferSize) };
+        var sending = Task.CompletedTask;
         try
         {
-            var memory = buffer.AsMemory(0, bufferSize);
-            while (true)
+            for (var i = 0; ; i ^= 1)
             {
-                var read = await server.ReceiveAsync(memory, SocketFlags.None, ct);
+                var read = await server.ReceiveAsync(buffers[i].AsMemory(0, bufferSize), SocketFlags.None, ct);
+                await sending;
                 if (read == 0)
                 {
                     return true;
                 }
 
-                await browser.SendAsync(memory[..read], WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None);
+                sending = browser.SendAsync(buffers[i].AsMemory(0, read), WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None).AsTask();
             }
         }
         catch (Exception e) when (e is WebSocketException or SocketException or IOException or OperationCanceledException)
@@ -148,7 +152,10 @@ public static class ConsoleRelayPump
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            // A send still in flight is finished before the caller may send the close frame.
+            await ObserveAsync(sending);
+            ArrayPool<byte>.Shared.Return(buffers[0]);
+            ArrayPool<byte>.Shared.Return(buffers[1]);
         }
     }
 
@@ -215,7 +222,7 @@ public static class ConsoleRelayPump
         }
     }
 
-    private static async Task ObserveAsync(Task<bool> task)
+    private static async Task ObserveAsync(Task task)
     {
         try
         {
