@@ -48,9 +48,9 @@ internal static class ConsoleBenchmark
         Console.WriteLine($"Console relay: {payload >> 20} MiB echoed per path, {rounds} round trips of {RttMessageBytes} bytes, {consoles} consoles at 2 Mbit/s for {window.TotalSeconds:0} s");
 
         // Throughput: one connection, the client writes while it reads the echo back; payload bytes per second.
-        var raw = await ThroughputAsync(() => TcpPath.ConnectAsync(echo.Port), payload);
-        var relay = await ThroughputAsync(() => WebSocketPath.ConnectAsync(relayEcho.Url), payload);
-        var websockify = await ThroughputAsync(() => WebSocketPath.ConnectAsync(websockifyEchoTarget.Url), payload);
+        var (raw, _, rawClient) = await ThroughputAsync(() => TcpPath.ConnectAsync(echo.Port), payload, null);
+        var (relay, relayCpuPerMiB, relayClient) = await ThroughputAsync(() => WebSocketPath.ConnectAsync(relayEcho.Url), payload, relayProcess);
+        var (websockify, websockifyCpuPerMiB, websockifyClient) = await ThroughputAsync(() => WebSocketPath.ConnectAsync(websockifyEchoTarget.Url), payload, websockifyEcho);
         add("console: throughput (MiB/s, echoed both ways)", new()
         {
             ["raw loopback TCP"] = raw,
@@ -58,6 +58,12 @@ internal static class ConsoleBenchmark
             ["websockify"] = websockify,
             ["relay / raw (%)"] = Math.Round(100 * relay / raw, 1),
             ["relay / websockify (x)"] = Math.Round(relay / websockify, 2),
+            // Where the CPU goes (ms of CPU per MiB echoed): the relay's process, and this process (client, echo).
+            ["relay process CPU ms/MiB"] = Math.Round(relayCpuPerMiB, 2),
+            ["websockify process CPU ms/MiB"] = Math.Round(websockifyCpuPerMiB, 2),
+            ["client+echo CPU ms/MiB: raw"] = Math.Round(rawClient, 2),
+            ["client+echo CPU ms/MiB: relay"] = Math.Round(relayClient, 2),
+            ["client+echo CPU ms/MiB: websockify"] = Math.Round(websockifyClient, 2),
         }, "relay ≥ 50% of raw and ≥ 3× websockify");
 
         var rawRtt = await RoundTripAsync(() => TcpPath.ConnectAsync(echo.Port), rounds);
@@ -111,9 +117,13 @@ internal static class ConsoleBenchmark
         return 0;
     }
 
-    private static async Task<double> ThroughputAsync(Func<Task<IPath>> connect, long payload)
+    // MiB/s, and CPU milliseconds per MiB spent by the process in the middle (if any) and by this process.
+    private static async Task<(double MiBPerSecond, double MiddleCpuMsPerMiB, double OwnCpuMsPerMiB)> ThroughputAsync(
+        Func<Task<IPath>> connect, long payload, ChildProcess? middle)
     {
         await using var path = await connect();
+        var middleBefore = middle?.CpuTime() ?? TimeSpan.Zero;
+        var ownBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var chunk = new byte[ChunkBytes];
         Random.Shared.NextBytes(chunk);
         var watch = Stopwatch.StartNew();
@@ -138,7 +148,10 @@ internal static class ConsoleBenchmark
         }
 
         await writer;
-        return Math.Round(payload / (double)(1 << 20) / watch.Elapsed.TotalSeconds, 1);
+        var mib = payload / (double)(1 << 20);
+        var middleCpu = (middle?.CpuTime() ?? TimeSpan.Zero) - middleBefore;
+        var ownCpu = Process.GetCurrentProcess().TotalProcessorTime - ownBefore;
+        return (Math.Round(mib / watch.Elapsed.TotalSeconds, 1), middleCpu.TotalMilliseconds / mib, ownCpu.TotalMilliseconds / mib);
     }
 
     private static async Task<double> RoundTripAsync(Func<Task<IPath>> connect, int rounds)

@@ -105,13 +105,14 @@ public static class ConsoleRelayPump
             for (var i = 0; ; i ^= 1)
             {
                 var result = await browser.ReceiveAsync(buffers[i].AsMemory(0, bufferSize), CancellationToken.None);
+                var filled = result.Count;
                 await writing;
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     return true;
                 }
 
-                writing = result.Count > 0 ? SendAllAsync(server, buffers[i].AsMemory(0, result.Count), ct) : Task.CompletedTask;
+                writing = filled > 0 ? SendAllAsync(server, buffers[i].AsMemory(0, filled), ct) : Task.CompletedTask;
             }
         }
         catch (Exception e) when (e is WebSocketException or SocketException or IOException or OperationCanceledException)
