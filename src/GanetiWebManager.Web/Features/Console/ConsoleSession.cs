@@ -71,9 +71,9 @@ public sealed partial class ConsoleSession : IAsyncDisposable
                 await _stop.CancelAsync();
             }
         }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        catch (Exception e) when (e is ObjectDisposedException || (e is OperationCanceledException && _stop.IsCancellationRequested))
         {
-            // Ended meanwhile.
+            // Ended meanwhile (a timer tick can race the session's disposal).
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
