@@ -137,4 +137,6 @@ public static class JobOperations
     public const string InstanceShutdown = "instance.shutdown";
     public const string InstanceReboot = "instance.reboot";
     public const string InstanceReinstall = "instance.reinstall";
+    public const string InstanceTagsAdd = "instance.tags.add";
+    public const string InstanceTagsRemove = "instance.tags.remove";
 }

@@ -12,6 +12,8 @@ public static class JobDescriptions
         [JobOperations.InstanceReboot] = "Reboot",
         [JobOperations.InstanceReinstall] = "Reinstall",
         [JobOperations.InstanceCreate] = "Create",
+        [JobOperations.InstanceTagsAdd] = "Add tags",
+        [JobOperations.InstanceTagsRemove] = "Remove tags",
     };
 
     /// <summary>

@@ -24,6 +24,7 @@ public static class JobsServiceCollectionExtensions
         services.AddSingleton<JobReader>();
         services.AddSingleton<VmActionRunner>();
         services.AddSingleton<VmPowerService>();
+        services.AddSingleton<VmOwnerService>();
         return services;
     }
 }

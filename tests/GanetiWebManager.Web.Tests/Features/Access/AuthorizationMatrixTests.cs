@@ -104,6 +104,9 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.World worl
             CoveredBy: "pure: turns sync state a caller already read (and was allowed to) into a banner; takes no user, reads nothing"),
         new("VmActionRunner.RunAsync", ActOnVm, VmGrant: VmPermissions.Power, Mutates: true,
             Invoke: async (w, c) => (await w.Get<VmActionRunner>().RunAsync(c.User, c.VmId, Web.Features.Access.VmOperation.Power, "vm.start", vm => new StartInstance(vm.Name))).Outcome != VmActionOutcome.Refused),
+        // Reparenting: the cluster's admins only; a VM's own admins (its owner) may not give it away.
+        new("VmOwnerService.ChangeOwnerAsync", ClusterRole, ClusterGrant: ClusterPermissions.Admin, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<VmOwnerService>().ChangeOwnerAsync(c.User, c.VmId, PrincipalRef.User(w.Bystander.Id), false, default)).Succeeded),
         new("GrantService.ListAsync", ActOnVm, VmGrant: VmPermissions.Admin,
             Invoke: async (w, c) => await w.Get<GrantService>().ListAsync(c.User, GrantObject.OfVm(c.VmId, c.VmName), default) is not null),
         new("GrantService.SetAsync", ActOnVm, VmGrant: VmPermissions.Admin, Mutates: true,
