@@ -6,7 +6,8 @@
 #   ./build.sh test   run every test suite (unit, contract against a real Ganeti sandbox, e2e in
 #                     Chromium), installing what they need; exits non-zero on any failure
 #   ./build.sh bench  the inventory benchmarks (issue 3): sync of 10 and 20 fake clusters of 5,000 VMs,
-#                     unchanged re-sync, VM list queries on 50,000 VMs, the real sandbox; prints figures
+#                     unchanged re-sync, VM list queries on 50,000 VMs, the real sandbox; and the console
+#                     relay against raw TCP and websockify (issue 6); prints figures
 #   ./build.sh install  what `run` does before starting: PostgreSQL, the published portal and its
 #                     settings file ($GWM_STATE_DIR/portal.env); used by vagrant/provision.sh
 #
@@ -118,9 +119,22 @@ ensure_chromium() {
   export CHROMIUM_PATH=${CHROMIUM_PATH:-/usr/bin/chromium}
 }
 
+# noVNC (the console's browser side) comes from npm, pinned by src/GanetiWebManager.Web/package-lock.json; the
+# build copies it into the app's static assets (src/GanetiWebManager.Web/Build/NoVnc.targets). npm ci only when
+# the installed copy is missing or older than the lockfile.
+ensure_web_assets() {
+  command -v npm >/dev/null || apt_install npm
+  local web="$ROOT/src/GanetiWebManager.Web"
+  if [ ! -f "$web/node_modules/.package-lock.json" ] || [ "$web/package-lock.json" -nt "$web/node_modules/.package-lock.json" ]; then
+    log "Installing the portal's browser libraries (npm ci)"
+    (cd "$web" && npm ci --no-audit --no-fund)
+  fi
+}
+
 # PostgreSQL, the published portal in $STATE_DIR/portal and its settings in $STATE_DIR/portal.env.
 install_portal() {
   ensure_postgres
+  ensure_web_assets
   log "Building the portal"
   dotnet publish "$ROOT/src/GanetiWebManager.Web" -c "$CONFIGURATION" -o "$STATE_DIR/portal" --nologo -v quiet
   chmod 0711 "$STATE_DIR"
@@ -178,6 +192,9 @@ stage() {
 install_test_prerequisites() {
   ensure_postgres
   ensure_chromium
+  ensure_web_assets
+  # The console benchmark compares the relay with Debian's websockify, in the same position.
+  apt_install python3-websockify
   SANDBOX_WAS_UP=0
   if bash "$SANDBOX" status >/dev/null 2>&1; then SANDBOX_WAS_UP=1; fi
   bash "$SANDBOX" up

@@ -4,6 +4,7 @@ using GanetiWebManager.Web.Features.Access;
 using GanetiWebManager.Web.Features.Accounts;
 using GanetiWebManager.Web.Features.Clusters;
 using GanetiWebManager.Web.Features.Clusters.Registry;
+using GanetiWebManager.Web.Features.Console;
 using GanetiWebManager.Web.Features.Health;
 using GanetiWebManager.Web.Features.Jobs;
 using GanetiWebManager.Web.Features.LiveUpdates;
@@ -54,6 +55,7 @@ public static class PortalComposition
         services.AddJobs();
         services.AddInventoryViews();
         services.AddQuotas();
+        services.AddConsole();
         return services;
     }
 
@@ -81,6 +83,7 @@ public static class PortalComposition
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.MapAccountEndpoints();
         app.MapHealthEndpoints();
+        app.UseConsole();
         return app;
     }
 }

@@ -26,6 +26,14 @@ public static class BenchmarkRunner
     public static async Task<int> RunAsync(string[] args)
     {
         var shortForm = args.Contains("--short");
+        if (args.Contains("--console"))
+        {
+            var consoleReport = new Report(shortForm);
+            var consoleFailures = await ConsoleBenchmark.RunAsync(shortForm, consoleReport.Add);
+            consoleReport.Print();
+            return consoleFailures == 0 ? 0 : 1;
+        }
+
         var syncOnly = args.Contains("--sync-only"); // a quicker loop while working on the sync
         var sizes = shortForm ? new[] { (Clusters: 2, Instances: 2000) } : syncOnly ? [(10, 5000)] : [(10, 5000), (20, 5000)];
         var resyncRounds = shortForm ? 3 : 7;
@@ -60,6 +68,7 @@ public static class BenchmarkRunner
         if (!syncOnly)
         {
             failures += await SandboxAsync(shortForm, report);
+            failures += await ConsoleBenchmark.RunAsync(shortForm, report.Add);
         }
 
         report.Print();

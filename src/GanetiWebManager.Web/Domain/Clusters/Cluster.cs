@@ -41,6 +41,12 @@ public sealed class Cluster
     /// </summary>
     public string ConsoleAddressMapping { get; set; } = "";
 
+    /// <summary>
+    /// The password of the nodes' VNC servers (hvparam <c>vnc_password_file</c>), encrypted with Data Protection;
+    /// null when they need none. The console relay authenticates with it; it is never rendered back.
+    /// </summary>
+    public string? VncPasswordProtected { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public ClusterMirror Info { get; set; } = new();

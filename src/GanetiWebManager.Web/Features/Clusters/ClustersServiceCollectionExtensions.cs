@@ -14,6 +14,8 @@ public static class ClustersServiceCollectionExtensions
         services.AddSingleton<IGanetiRapiClientFactory>(sp => new GanetiRapiClientFactory(
             sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ClusterConnector>();
+        // The registry stores a cluster's VNC password, the console relay reads it: both need the protector.
+        services.AddSingleton<Console.VncPasswordProtector>();
         return services;
     }
 }

@@ -25,8 +25,8 @@ public sealed partial class JobTestingPause(IOptions<JobsOptions> options, ILogg
 
         LogPausing(point, job.Id);
         // Standard output, flushed, in one write: the harness reads the process's stdout line by line.
-        await Console.Out.WriteLineAsync($"{LinePrefix} {point} job={job.Id} marker={job.Marker} ganeti={job.GanetiJobId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}");
-        await Console.Out.FlushAsync(CancellationToken.None);
+        await System.Console.Out.WriteLineAsync($"{LinePrefix} {point} job={job.Id} marker={job.Marker} ganeti={job.GanetiJobId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}");
+        await System.Console.Out.FlushAsync(CancellationToken.None);
         await Task.Delay(Timeout.Infinite, ct);
     }
 

@@ -9,9 +9,10 @@ namespace GanetiWebManager.Web.Features.VirtualMachines;
 /// <summary>One VM: its configuration and state, its disks and NICs, its jobs; live.</summary>
 public sealed partial class VmDetailPage
 {
-    // "permissions" is last, and offered only to the VM's admins, so hiding it never shifts the other indexes.
-    private static readonly string[] TabKeys = ["overview", "disks", "jobs", "permissions"];
-    private static readonly string[] TabTitles = ["Overview", "Disks & NICs", "Jobs", "Permissions"];
+    // "console" (power holders) and "permissions" (VM admins) come last, in that order: VM admin implies power,
+    // so whenever the console tab is hidden the permissions tab is too, and hiding never shifts other indexes.
+    private static readonly string[] TabKeys = ["overview", "disks", "jobs", "console", "permissions"];
+    private static readonly string[] TabTitles = ["Overview", "Disks & NICs", "Jobs", "Console", "Permissions"];
 
     [Inject]
     private VirtualMachineQueries Vms { get; set; } = default!;
@@ -33,11 +34,14 @@ public sealed partial class VmDetailPage
         get
         {
             var index = Math.Max(0, Array.IndexOf(TabKeys, Tab?.ToLowerInvariant()));
-            return TabKeys[index] == "permissions" && !ShowsPermissions ? 0 : index;
+            return (TabKeys[index] == "permissions" && !ShowsPermissions) || (TabKeys[index] == "console" && !ShowsConsole) ? 0 : index;
         }
     }
 
     private bool ShowsPermissions => Model?.Access.Has(Domain.Access.VmPermissions.Admin) == true;
+
+    // Display only: the console service checks power again on the server for every ticket and connect.
+    private bool ShowsConsole => Model?.Access.Has(Domain.Access.VmPermissions.Power) == true;
 
     private string TabTitle => TabTitles[TabIndex];
 

@@ -112,6 +112,12 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.World worl
             Invoke: async (w, c) => await w.Get<GrantService>().ListAsync(c.User, GrantObject.OfVm(c.VmId, c.VmName), default) is not null),
         new("GrantService.SetAsync", ActOnVm, VmGrant: VmPermissions.Admin, Mutates: true,
             Invoke: async (w, c) => (await w.Get<GrantService>().SetAsync(c.User, GrantObject.OfVm(c.VmId, c.VmName), PrincipalRef.User(w.Bystander.Id), (int)VmPermissions.Tags, default)).Succeeded),
+        // The console: power on the VM (a locked VM leaves its owner only the view). The fake has no VNC console for
+        // its instances, so an allowed caller gets past the permission check to "unavailable", not a refusal.
+        new("ConsoleService.FindAsync", ActOnVm, VmGrant: VmPermissions.Power,
+            Invoke: async (w, c) => await w.Get<Web.Features.Console.ConsoleService>().FindAsync(c.User, World.Slug, c.VmName, default) is not null),
+        new("ConsoleService.OpenAsync", ActOnVm, VmGrant: VmPermissions.Power,
+            Invoke: async (w, c) => !(await w.Get<Web.Features.Console.ConsoleService>().OpenAsync(c.User, c.VmId, default)).Refused),
         // Exact names only for users who cannot list everyone (a VM owner granting on their VM); signed-out: nothing.
         // Quotas (issue 4 §4): the tab and its changes are the cluster admins'; refusals are audited by AccessGuard.
         new("QuotaAdminService.SetOverrideAsync", ClusterRole, ClusterGrant: ClusterPermissions.Admin, Mutates: true,

@@ -47,6 +47,7 @@ public sealed class PageAccessMatrixTests : IAsyncLifetime
         ["/"] = Audience.SignedIn,
         ["/vms"] = Audience.SignedIn,
         ["/clusters/{Slug}/vms/{Name}"] = Audience.SignedIn,
+        ["/clusters/{Slug}/vms/{Name}/console"] = Audience.SignedIn,   // the pop-out console: power holders only, others "not found"
         ["/clusters"] = Audience.SignedIn,
         ["/clusters/{Slug}"] = Audience.SignedIn,
         ["/nodes"] = Audience.SignedIn,
@@ -127,6 +128,7 @@ public sealed class PageAccessMatrixTests : IAsyncLifetime
     private string Url(string template) => template switch
     {
         "/clusters/{Slug}/vms/{Name}" => $"/clusters/pm/vms/{_vmName}",
+        "/clusters/{Slug}/vms/{Name}/console" => $"/clusters/pm/vms/{_vmName}/console",
         "/clusters/{Slug}/nodes/{Name}" => $"/clusters/pm/nodes/{_nodeName}",
         "/clusters/{Slug}" => "/clusters/pm",
         "/admin/clusters/{Slug}/edit" => "/admin/clusters/pm/edit",

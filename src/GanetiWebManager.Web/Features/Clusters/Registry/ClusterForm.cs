@@ -25,6 +25,12 @@ public sealed class ClusterForm
 
     public string ConsoleAddressMapping { get; set; } = "";
 
+    /// <summary>The nodes' VNC password, typed by the admin; empty keeps the stored one. Never filled in from the database.</summary>
+    public string? VncPassword { get; set; }
+
+    /// <summary>Remove the stored VNC password (the nodes' VNC servers need none).</summary>
+    public bool ClearVncPassword { get; set; }
+
     /// <summary>The fingerprint fetched from the cluster and shown to the admin (64 hex digits).</summary>
     public string? CertificateSha256 { get; set; }
 
@@ -39,6 +45,8 @@ public sealed class ClusterForm
     public string? StoredRapiUsername { get; set; }
 
     public bool HasStoredPassword { get; set; }
+
+    public bool HasStoredVncPassword { get; set; }
 
     public bool IsReadOnly => string.IsNullOrWhiteSpace(RapiUsername) && string.IsNullOrEmpty(RapiPassword) && !KeepsStoredPassword;
 
@@ -58,11 +66,14 @@ public sealed class ClusterForm
         RapiPassword = string.IsNullOrEmpty(RapiPassword) ? null : RapiPassword,
         DefaultQuota = new ClusterQuotaForm { RamMiB = DefaultQuota?.RamMiB, DiskMiB = DefaultQuota?.DiskMiB, Vcpus = DefaultQuota?.Vcpus },
         ConsoleAddressMapping = Domain.Clusters.ConsoleAddressMapping.Tidy(ConsoleAddressMapping),
+        VncPassword = string.IsNullOrEmpty(VncPassword) ? null : VncPassword,
+        ClearVncPassword = ClearVncPassword,
         CertificateSha256 = string.IsNullOrWhiteSpace(CertificateSha256) ? null : CertificateSha256.Trim(),
         CertificateConfirmed = CertificateConfirmed,
         ExistingId = ExistingId,
         StoredRapiUsername = StoredRapiUsername,
         HasStoredPassword = HasStoredPassword,
+        HasStoredVncPassword = HasStoredVncPassword,
     };
 }
 

@@ -94,6 +94,15 @@ public sealed class ClusterFormValidator : AbstractValidator<ClusterForm>
             .InclusiveBetween(0, MaxVcpus).When(f => f.DefaultQuota.Vcpus is not null)
             .WithMessage($"vCPUs are 0 (none) up to {MaxVcpus:N0}; leave it empty for unlimited.");
 
+        RuleFor(f => f.VncPassword)
+            .Cascade(CascadeMode.Stop)
+            .Must(p => (p ?? "").Length <= Console.VncPasswordProtector.SignificantLength)
+                .WithMessage($"A VNC password has at most {Console.VncPasswordProtector.SignificantLength} characters: VNC authentication ignores the rest, so a longer one would be weaker than it looks.")
+            .Must(p => (p ?? "").All(c => c is >= ' ' and <= '~'))
+                .WithMessage("A VNC password is made of printable ASCII characters (VNC authentication cannot carry others).")
+            .Must((form, p) => p is null || !form.ClearVncPassword)
+                .WithMessage("Either type a new VNC password or remove the stored one, not both.");
+
         RuleFor(f => f.ConsoleAddressMapping)
             .Cascade(CascadeMode.Stop)
             .Must(m => (m ?? "").Length <= MaxConsoleMappingLength).WithMessage($"The console address mapping has at most {MaxConsoleMappingLength} characters.")

@@ -26,6 +26,7 @@ public sealed partial class ClusterRegistryService(
     IClusterRegistryLookup lookup,
     ClusterConnectionTester tester,
     ClusterConnector connector,
+    Console.VncPasswordProtector vncPasswords,
     SyncRequests syncRequests,
     LiveUpdateHub liveUpdates,
     IOptions<HealthOptions> healthOptions,
@@ -88,6 +89,7 @@ public sealed partial class ClusterRegistryService(
             ExistingId = cluster.Id,
             StoredRapiUsername = cluster.RapiUsername,
             HasStoredPassword = cluster.RapiPasswordProtected is not null,
+            HasStoredVncPassword = cluster.VncPasswordProtected is not null,
         };
         var health = ClusterHealth.From(cluster.Slug, cluster.Sync.LastSuccessAt, cluster.Sync.LastFailureAt, cluster.Sync.LastError,
             timeProvider.GetUtcNow(), healthOptions.Value.ClusterStaleAfter);
@@ -186,6 +188,7 @@ public sealed partial class ClusterRegistryService(
             CertificateSha256 = Pin(input.CertificateSha256!),
             DefaultQuota = Limits(input.DefaultQuota),
             ConsoleAddressMapping = input.ConsoleAddressMapping,
+            VncPasswordProtected = input.VncPassword is null ? null : vncPasswords.Protect(input.VncPassword),
             CreatedAt = timeProvider.GetUtcNow(),
         };
 
@@ -249,6 +252,15 @@ public sealed partial class ClusterRegistryService(
         cluster.DefaultQuota.DiskMiB = input.DefaultQuota.DiskMiB;
         cluster.DefaultQuota.Vcpus = input.DefaultQuota.Vcpus;
         cluster.ConsoleAddressMapping = input.ConsoleAddressMapping;
+        if (input.ClearVncPassword)
+        {
+            cluster.VncPasswordProtected = null;
+        }
+        else if (input.VncPassword is not null)
+        {
+            cluster.VncPasswordProtected = vncPasswords.Protect(input.VncPassword);
+        }
+
         if (input.RapiUsername is null)
         {
             cluster.RapiUsername = null;
@@ -391,6 +403,7 @@ public sealed partial class ClusterRegistryService(
         input.ExistingId = stored?.Id;
         input.StoredRapiUsername = stored?.RapiUsername;
         input.HasStoredPassword = stored?.RapiPasswordProtected is not null;
+        input.HasStoredVncPassword = stored?.VncPasswordProtected is not null;
     }
 
     private RapiClientOptions OptionsFor(ClusterForm input, Cluster? stored)

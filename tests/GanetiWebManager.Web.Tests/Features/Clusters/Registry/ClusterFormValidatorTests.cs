@@ -45,6 +45,30 @@ public sealed class ClusterFormValidatorTests
     // ---- Host name and port
 
     [Theory]
+    [InlineData("123456789", "at most 8 characters")]
+    [InlineData("pässwd", "printable ASCII")]
+    [InlineData("tab\there", "printable ASCII")]
+    public async Task Validate_UnusableVncPassword_IsRefusedWithTheReason(string password, string expected)
+    {
+        var form = ValidForm();
+        form.VncPassword = password;
+
+        (await ErrorsAsync(form)).ShouldContain(e => e.ErrorMessage.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Validate_NewVncPasswordAndRemoveTogether_IsRefused()
+    {
+        var form = ValidForm();
+        form.VncPassword = "s3cret";
+        form.ClearVncPassword = true;
+
+        (await ErrorsAsync(form)).ShouldContain(e => e.ErrorMessage.Contains("not both", StringComparison.Ordinal));
+        form.ClearVncPassword = false;
+        (await ErrorsAsync(form)).ShouldBeEmpty();
+    }
+
+    [Theory]
     [InlineData(" Ganeti.Example.ORG. ")]
     [InlineData("127.0.0.1")]
     [InlineData("::1")]

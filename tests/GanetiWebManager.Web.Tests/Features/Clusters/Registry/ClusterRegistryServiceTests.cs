@@ -417,6 +417,32 @@ public sealed class ClusterRegistryServiceTests(RegistryServicesFixture fixture)
     }
 
     [Fact]
+    public async Task UpdateAsync_VncPassword_StoredEncryptedKeptWhenBlankRemovedOnRequest()
+    {
+        var cluster = await CreateSandboxAsync();
+        var protector = _services.Provider.GetRequiredService<GanetiWebManager.Web.Features.Console.VncPasswordProtector>();
+        var form = (await Registry.GetForEditAsync("sandbox", CancellationToken.None))!.Form;
+        form.VncPassword = "vnc-pw1";
+
+        (await Registry.UpdateAsync(cluster.Id, form, CancellationToken.None)).Succeeded.ShouldBeTrue();
+        var stored = (await StoredClustersAsync()).Single().VncPasswordProtected;
+        stored.ShouldNotBeNull().ShouldNotContain("vnc-pw1");
+        protector.Unprotect(stored).ShouldBe("vnc-pw1");
+
+        var again = (await Registry.GetForEditAsync("sandbox", CancellationToken.None))!.Form;
+        again.VncPassword.ShouldBeNull("a stored password is never rendered back");
+        again.HasStoredVncPassword.ShouldBeTrue();
+        again.Description = "kept";
+        (await Registry.UpdateAsync(cluster.Id, again, CancellationToken.None)).Succeeded.ShouldBeTrue();
+        (await StoredClustersAsync()).Single().VncPasswordProtected.ShouldBe(stored);
+
+        var clear = (await Registry.GetForEditAsync("sandbox", CancellationToken.None))!.Form;
+        clear.ClearVncPassword = true;
+        (await Registry.UpdateAsync(cluster.Id, clear, CancellationToken.None)).Succeeded.ShouldBeTrue();
+        (await StoredClustersAsync()).Single().VncPasswordProtected.ShouldBeNull();
+    }
+
+    [Fact]
     public async Task UpdateAsync_NewUserWithoutPassword_IsRefused()
     {
         var cluster = await CreateSandboxAsync();
