@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using GanetiWebManager.Web.Features.Accounts;
 using Microsoft.AspNetCore.Components.Authorization;
 
 namespace GanetiWebManager.Testing;
@@ -24,11 +23,11 @@ public sealed class TestAuthenticationStateProvider : AuthenticationStateProvide
 
     public override Task<AuthenticationState> GetAuthenticationStateAsync() => Task.FromResult(new AuthenticationState(_user));
 
-    public static ClaimsPrincipal Superuser(string name = "admin") =>
-        new(new ClaimsIdentity([new Claim(ClaimTypes.Name, name), new Claim(PortalClaims.Superuser, "true")], "test"));
+    /// <summary>The test superuser; it counts only once it exists in the database (<see cref="Inventory.TestPrincipals.AddSuperuserAsync"/>).</summary>
+    public static ClaimsPrincipal Superuser(string name = "admin") => Inventory.TestPrincipals.Superuser(name);
 
-    public static ClaimsPrincipal OrdinaryUser(string name = "alice") =>
-        new(new ClaimsIdentity([new Claim(ClaimTypes.Name, name)], "test"));
+    /// <summary>A signed-in user the database does not know: it may do nothing.</summary>
+    public static ClaimsPrincipal OrdinaryUser(string name = "alice") => Inventory.TestPrincipals.Regular(name);
 
     public static ClaimsPrincipal Anonymous() => new(new ClaimsIdentity());
 }

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using GanetiWebManager.Testing;
 using GanetiWebManager.Web.Data;
+using GanetiWebManager.Web.Features.Access;
 using GanetiWebManager.Web.Features.Accounts;
 using GanetiWebManager.Web.Features.Clusters;
 using GanetiWebManager.Web.Features.Clusters.Registry;
@@ -93,6 +94,7 @@ internal sealed class RegistryServices : IAsyncDisposable
         services.AddPortalData();
         services.AddClusterConnections();
         services.AddAccounts();
+        services.AddAccess();
         services.AddSingleton<LiveUpdateHub>();
         services.AddSingleton<SyncRequests>();
         services.AddClusterRegistry();
@@ -100,6 +102,8 @@ internal sealed class RegistryServices : IAsyncDisposable
         services.AddSingleton<AuthenticationStateProvider>(sp => sp.GetRequiredService<TestAuthenticationStateProvider>());
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         await provider.GetRequiredService<SchemaMigrator>().MigrateAsync(CancellationToken.None);
+        // The registry asks the database whether the signed-in user is a superuser, not the cookie's claims.
+        await GanetiWebManager.Testing.Inventory.TestPrincipals.AddSuperuserAsync(database.ConnectionString);
         return new RegistryServices(database, provider);
     }
 
