@@ -1,4 +1,5 @@
 using GanetiWebManager.Web.Data;
+using GanetiWebManager.Web.Features.Access;
 using GanetiWebManager.Web.Features.Accounts;
 using GanetiWebManager.Web.Features.Clusters;
 using GanetiWebManager.Web.Features.Jobs;
@@ -34,6 +35,7 @@ public static class PortalServices
         services.AddClusterConnections();
         services.AddSingleton<LiveUpdateHub>();
         services.AddAccounts();
+        services.AddAccess();
         services.AddClusterSync();
         services.AddInventoryViews();
         services.AddJobs();

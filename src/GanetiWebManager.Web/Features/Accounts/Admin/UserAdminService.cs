@@ -381,8 +381,9 @@ public sealed partial class UserAdminService(
 
     private static async Task<IReadOnlyList<GroupRef>> GroupsOfAsync(AppDbContext db, Guid userId, CancellationToken ct) =>
         await db.GroupMembers.AsNoTracking().Where(m => m.UserId == userId)
-            .Join(db.Groups, m => m.GroupId, g => g.Id, (m, g) => new GroupRef(g.Id, g.Slug, g.Name))
+            .Join(db.Groups, m => m.GroupId, g => g.Id, (m, g) => g)
             .OrderBy(g => g.Slug)
+            .Select(g => new GroupRef(g.Id, g.Slug, g.Name))
             .ToListAsync(ct);
 
     private static bool IsSelf(ClaimsPrincipal actor, Guid userId) =>

@@ -104,8 +104,8 @@ public sealed class GroupAdminService(
         }
 
         var members = await db.GroupMembers.AsNoTracking().Where(m => m.GroupId == groupId)
-            .Join(db.Users, m => m.UserId, u => u.Id, (m, u) => new GroupPerson(u.Id, u.UserName!, u.IsDisabled))
-            .OrderBy(p => p.UserName).ToListAsync(ct);
+            .Join(db.Users, m => m.UserId, u => u.Id, (m, u) => u)
+            .OrderBy(u => u.UserName).Select(u => new GroupPerson(u.Id, u.UserName!, u.IsDisabled)).ToListAsync(ct);
         var admins = await AdminsOfAsync(db, groupId, ct);
         return new GroupDetail(group.Id, group.Slug, group.Name, group.Description, group.CreatedAt, group.OwnedVms, members, admins, scope.IsSuperuser);
     }
@@ -383,8 +383,8 @@ public sealed class GroupAdminService(
     private static async Task<IReadOnlyList<GroupPerson>> AdminsOfAsync(AppDbContext db, int groupId, CancellationToken ct) =>
         await db.GroupGrants.AsNoTracking()
             .Where(g => g.TargetGroupId == groupId && g.UserId != null && (g.Permissions & GroupPermissions.Admin) != 0)
-            .Join(db.Users, g => g.UserId, u => u.Id, (g, u) => new GroupPerson(u.Id, u.UserName!, u.IsDisabled))
-            .OrderBy(p => p.UserName).ToListAsync(ct);
+            .Join(db.Users, g => g.UserId, u => u.Id, (g, u) => u)
+            .OrderBy(u => u.UserName).Select(u => new GroupPerson(u.Id, u.UserName!, u.IsDisabled)).ToListAsync(ct);
 
     private static async Task<List<string>> MemberNamesAsync(AppDbContext db, int groupId, CancellationToken ct) =>
         await db.GroupMembers.Where(m => m.GroupId == groupId).Join(db.Users, m => m.UserId, u => u.Id, (m, u) => u.UserName!)

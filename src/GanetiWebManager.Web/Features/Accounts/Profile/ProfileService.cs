@@ -47,8 +47,8 @@ public sealed class ProfileService(
         var keys = await db.SshKeys.AsNoTracking().Where(k => k.UserId == scope.UserId).OrderBy(k => k.AddedAt).ThenBy(k => k.Id)
             .Select(k => new SshKeyRow(k.Id, k.Algorithm, k.Comment, k.Fingerprint, k.AddedAt)).ToListAsync(ct);
         var memberOf = await db.GroupMembers.AsNoTracking().Where(m => m.UserId == scope.UserId)
-            .Join(db.Groups, m => m.GroupId, g => g.Id, (m, g) => new GroupRef(g.Id, g.Slug, g.Name))
-            .OrderBy(g => g.Name).ToListAsync(ct);
+            .Join(db.Groups, m => m.GroupId, g => g.Id, (m, g) => g)
+            .OrderBy(g => g.Name).Select(g => new GroupRef(g.Id, g.Slug, g.Name)).ToListAsync(ct);
         var managed = await groups.ManagedByAsync(actor, ct);
         return new ProfileView(scope.UserId, me.UserName!, me.Email, me.IsSuperuser, keys, memberOf, managed);
     }
