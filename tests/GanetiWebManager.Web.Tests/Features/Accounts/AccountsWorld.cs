@@ -121,6 +121,12 @@ public sealed class AccountsWorld : IAsyncDisposable
         return await db.Users.AsNoTracking().SingleAsync(u => u.Id == id);
     }
 
+    public async Task<AppUser> ReloadUserByNameAsync(string name)
+    {
+        await using var db = await NewContextAsync();
+        return await db.Users.AsNoTracking().SingleAsync(u => u.UserName == name);
+    }
+
     public async Task<List<AuditEntry>> AuditAsync()
     {
         await using var db = await NewContextAsync();
