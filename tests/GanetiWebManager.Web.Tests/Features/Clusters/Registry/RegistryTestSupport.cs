@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using GanetiWebManager.Testing;
 using GanetiWebManager.Web.Data;
+using GanetiWebManager.Web.Features.Access;
 using GanetiWebManager.Web.Features.Accounts;
 using GanetiWebManager.Web.Features.Clusters;
 using GanetiWebManager.Web.Features.Clusters.Registry;
@@ -93,6 +94,7 @@ internal sealed class RegistryServices : IAsyncDisposable
         services.AddPortalData();
         services.AddClusterConnections();
         services.AddAccounts();
+        services.AddAccess();
         services.AddSingleton<LiveUpdateHub>();
         services.AddSingleton<SyncRequests>();
         services.AddClusterRegistry();
