@@ -18,7 +18,7 @@ namespace GanetiWebManager.Web.Features.Accounts;
 /// superuser flag changed gets a fresh principal (navigation and admin pages follow it).
 /// The interval loop is the framework's; it waits with Task.Delay and takes no TimeProvider.
 /// </summary>
-internal sealed partial class CircuitUserRevalidator : RevalidatingServerAuthenticationStateProvider
+internal sealed partial class CircuitUserRevalidator : RevalidatingServerAuthenticationStateProvider, IHostEnvironmentAuthenticationStateProvider
 {
     private static readonly AuthenticationState SignedOut = new(new ClaimsPrincipal(new ClaimsIdentity()));
 
@@ -48,6 +48,18 @@ internal sealed partial class CircuitUserRevalidator : RevalidatingServerAuthent
 
     protected override TimeSpan RevalidationInterval => _interval;
 
+    /// <summary>
+    /// The framework hands the circuit the user of the connection's HTTP request at its start and again later (root
+    /// component updates of enhanced navigation carry the cookie's principal, possibly from before a sign-out here;
+    /// seen in the browser tests). Each one is checked at once rather than after a full interval, so a signed-out
+    /// user never gets an open page back.
+    /// </summary>
+    void IHostEnvironmentAuthenticationStateProvider.SetAuthenticationState(Task<AuthenticationState> authenticationStateTask)
+    {
+        SetAuthenticationState(authenticationStateTask);
+        _ = RevalidateNowAsync();
+    }
+
     /// <summary>What the database says about a page's user now.</summary>
     internal enum Verdict
     {
@@ -58,7 +70,17 @@ internal sealed partial class CircuitUserRevalidator : RevalidatingServerAuthent
 
     protected override async Task<bool> ValidateAuthenticationStateAsync(AuthenticationState authenticationState, CancellationToken cancellationToken)
     {
-        var verdict = await JudgeAsync(authenticationState.User, cancellationToken);
+        Verdict verdict;
+        try
+        {
+            verdict = await JudgeAsync(authenticationState.User, cancellationToken);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The portal is shutting down under the circuit: nothing left to protect.
+            return true;
+        }
+
         if (verdict == Verdict.Refresh)
         {
             await RefreshAsync(authenticationState.User, cancellationToken);
@@ -107,6 +129,10 @@ internal sealed partial class CircuitUserRevalidator : RevalidatingServerAuthent
                     await RefreshAsync(state.User, CancellationToken.None);
                     break;
             }
+        }
+        catch (ObjectDisposedException)
+        {
+            // The circuit or the portal is going away.
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

@@ -105,3 +105,21 @@ public sealed class CircuitUserRevalidatorTests : IAsyncLifetime
         return (circuit, provider, changes);
     }
 }
+
+public sealed class CircuitUserRevalidatorRegistrationTests : IAsyncLifetime
+{
+    private GanetiWebManager.Testing.TestDatabase _database = null!;
+
+    public async Task InitializeAsync() => _database = await GanetiWebManager.Testing.TestDatabase.CreateAsync("revalreg");
+
+    public async Task DisposeAsync() => await _database.DisposeAsync();
+
+    [Fact]
+    public async Task Portal_CircuitsUseTheRevalidator()
+    {
+        await using var portal = new GanetiWebManager.Testing.PortalFactory(_database);
+        await using var scope = portal.Services.CreateAsyncScope();
+
+        scope.ServiceProvider.GetRequiredService<AuthenticationStateProvider>().ShouldBeOfType<CircuitUserRevalidator>();
+    }
+}

@@ -1,3 +1,4 @@
+using GanetiWebManager.Testing;
 using GanetiWebManager.Web.Features.Accounts.Profile;
 using Microsoft.EntityFrameworkCore;
 

@@ -1,3 +1,4 @@
+using GanetiWebManager.Testing;
 using System.Buffers.Binary;
 using System.Text;
 using GanetiWebManager.Web.Features.Accounts.Profile;

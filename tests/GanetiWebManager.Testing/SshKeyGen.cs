@@ -1,9 +1,9 @@
 using System.Diagnostics;
 
-namespace GanetiWebManager.Web.Tests.Features.Accounts.Profile;
+namespace GanetiWebManager.Testing;
 
 /// <summary>Real keys from OpenSSH's ssh-keygen, made at test time (no private key is ever committed).</summary>
-internal static class SshKeyGen
+public static class SshKeyGen
 {
     /// <summary>A new key pair; returns the public key line and the fingerprint ssh-keygen reports for it.</summary>
     public static async Task<(string PublicKey, string Fingerprint, int Bits)> GenerateAsync(string type, int? bits = null, string comment = "test@gwm")
