@@ -86,7 +86,14 @@ public sealed partial class UserAdminService(
         var user = await db.Users.AsNoTracking().Where(u => u.Id == userId)
             .Select(u => new
             {
-                u.Id, u.UserName, u.Email, u.IsSuperuser, u.IsDisabled, u.IsAwaitingApproval, u.LockoutEnd, u.CreatedAt,
+                u.Id,
+                u.UserName,
+                u.Email,
+                u.IsSuperuser,
+                u.IsDisabled,
+                u.IsAwaitingApproval,
+                u.LockoutEnd,
+                u.CreatedAt,
                 OwnedVms = db.VirtualMachines.Count(v => v.OwnerUserId == u.Id),
                 SshKeys = db.SshKeys.Count(k => k.UserId == u.Id),
             })

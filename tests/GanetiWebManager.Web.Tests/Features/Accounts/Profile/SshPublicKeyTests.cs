@@ -1,6 +1,6 @@
-using GanetiWebManager.Testing;
 using System.Buffers.Binary;
 using System.Text;
+using GanetiWebManager.Testing;
 using GanetiWebManager.Web.Features.Accounts.Profile;
 
 namespace GanetiWebManager.Web.Tests.Features.Accounts.Profile;
