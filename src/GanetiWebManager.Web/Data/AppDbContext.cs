@@ -33,6 +33,8 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options)
 
     public DbSet<GroupMember> GroupMembers => Set<GroupMember>();
 
+    public DbSet<SshKey> SshKeys => Set<SshKey>();
+
     public DbSet<ClusterGrant> ClusterGrants => Set<ClusterGrant>();
 
     public DbSet<VmGrant> VmGrants => Set<VmGrant>();

@@ -11,5 +11,11 @@ public sealed class AppUser : IdentityUser<Guid>
     /// <summary>A disabled user keeps their history (audit, ownership) but cannot sign in.</summary>
     public bool IsDisabled { get; set; }
 
+    /// <summary>
+    /// A self-registered account waiting for a superuser's approval: it cannot sign in until approved
+    /// (rejecting it deletes it).
+    /// </summary>
+    public bool IsAwaitingApproval { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 }

@@ -1,7 +1,15 @@
+using FluentValidation;
 using GanetiWebManager.Web.Data;
 using GanetiWebManager.Web.Domain.Accounts;
+using GanetiWebManager.Web.Features.Accounts.Admin;
+using GanetiWebManager.Web.Features.Accounts.Groups;
+using GanetiWebManager.Web.Features.Accounts.Passwords;
+using GanetiWebManager.Web.Features.Accounts.Profile;
+using GanetiWebManager.Web.Features.Accounts.Registration;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
 
 namespace GanetiWebManager.Web.Features.Accounts;
 
@@ -12,6 +20,15 @@ public static class AccountsServiceCollectionExtensions
     {
         services.AddOptions<BootstrapOptions>()
             .BindConfiguration(BootstrapOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        services.AddOptions<AccountsOptions>()
+            .BindConfiguration(AccountsOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddOptions<MailOptions>()
+            .BindConfiguration(MailOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
@@ -53,8 +70,19 @@ public static class AccountsServiceCollectionExtensions
             o.ExpireTimeSpan = TimeSpan.FromHours(12);
             o.SlidingExpiration = true;
         });
-        // A disabled user or a changed password invalidates existing cookies at the next check.
-        services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
+        // A disabled user or a changed password (both renew the security stamp) invalidates existing cookies at
+        // their next check; open pages are re-checked by CircuitUserRevalidator on the same interval.
+        services.AddOptions<SecurityStampValidatorOptions>()
+            .Configure<IOptions<AccountsOptions>, TimeProvider>((o, accounts, clock) =>
+            {
+                o.ValidationInterval = accounts.Value.RevalidationInterval;
+                o.TimeProvider = clock;
+            });
+        // Reset links: Identity's token carries the security stamp, so it works once; it also expires (Identity's
+        // token provider reads the system clock for that; it takes no TimeProvider).
+        services.AddOptions<DataProtectionTokenProviderOptions>()
+            .Configure<IOptions<AccountsOptions>>((o, accounts) => o.TokenLifespan = accounts.Value.ResetLinkLifetime);
+        services.AddScoped<AuthenticationStateProvider, CircuitUserRevalidator>();
 
         services.AddAuthorizationBuilder()
             // Secure by default: every endpoint needs a signed-in user unless it says otherwise.
@@ -63,6 +91,21 @@ public static class AccountsServiceCollectionExtensions
         services.AddCascadingAuthenticationState();
 
         services.AddSingleton<SuperuserBootstrapper>();
+        services.AddSingleton<IAccountMailer, SmtpAccountMailer>();
+
+        services.AddScoped<IValidator<NewUserForm>, NewUserFormValidator>();
+        services.AddScoped<IValidator<EditUserForm>, EditUserFormValidator>();
+        services.AddScoped<IValidator<GroupForm>, GroupFormValidator>();
+        services.AddScoped<IValidator<EmailForm>, EmailFormValidator>();
+        services.AddScoped<IValidator<SshKeyForm>, SshKeyFormValidator>();
+        services.AddScoped<IValidator<ChangePasswordForm>, ChangePasswordFormValidator>();
+        services.AddScoped<IValidator<NewPasswordForm>, NewPasswordFormValidator>();
+        services.AddScoped<IValidator<RegistrationForm>, RegistrationFormValidator>();
+        services.AddScoped<UserAdminService>();
+        services.AddScoped<GroupAdminService>();
+        services.AddScoped<ProfileService>();
+        services.AddScoped<PasswordService>();
+        services.AddScoped<RegistrationService>();
         return services;
     }
 }

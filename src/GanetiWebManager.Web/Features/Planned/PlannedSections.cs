@@ -11,9 +11,6 @@ internal static class PlannedSections
         ["templates"] = "Templates",
         ["import"] = "Import",
         ["search"] = "Search",
-        ["profile"] = "Profile",
-        ["admin/users"] = "Users",
-        ["admin/groups"] = "Groups",
     };
 
     public static string TitleFor(NavigationManager navigation)
