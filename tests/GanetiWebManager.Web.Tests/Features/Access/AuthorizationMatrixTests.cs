@@ -53,6 +53,9 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.World worl
     private static readonly Persona[] SeeVm = [Persona.Directly, Persona.ThroughGroup, Persona.Owner, Persona.OwnerOfLockedVm, Persona.ClusterAdmin, Persona.Superuser];
     private static readonly Persona[] ActOnVm = [Persona.Directly, Persona.ThroughGroup, Persona.Owner, Persona.ClusterAdmin, Persona.Superuser];
     private static readonly Persona[] ClusterRole = [Persona.Directly, Persona.ThroughGroup, Persona.ClusterAdmin, Persona.Superuser];
+    private static readonly Persona[] SuperuserOnly = [Persona.Superuser];
+    private static readonly Persona[] GroupAdmins = [Persona.Directly, Persona.ThroughGroup, Persona.Superuser];
+    private static readonly Persona[] SignedIn = [.. Everyone.Except([Persona.Anonymous])];
 
     /// <summary>One service method and who may call it successfully.</summary>
     public sealed record Row(
@@ -60,12 +63,26 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.World worl
         Persona[] Allowed,
         VmPermissions VmGrant = VmPermissions.None,
         ClusterPermissions ClusterGrant = ClusterPermissions.None,
+        GroupPermissions GroupGrant = GroupPermissions.None,
         bool Mutates = false,
         Func<World, Case, Task<bool>>? Invoke = null,
         string? CoveredBy = null);
 
     /// <summary>What one persona's call works on.</summary>
-    public sealed record Case(Persona Persona, ClaimsPrincipal User, long VmId, string VmName, long JobId);
+    public sealed record Case(Persona Persona, ClaimsPrincipal User, long VmId, string VmName, long JobId)
+    {
+        /// <summary>A user made for this case only (to disable, delete, put in a group...).</summary>
+        public Guid SpareUserId { get; init; }
+
+        /// <summary>A self-registered user waiting for approval, for this case only.</summary>
+        public Guid WaitingUserId { get; init; }
+
+        /// <summary>A group made for this case only (to delete).</summary>
+        public int SpareGroupId { get; init; }
+
+        /// <summary>An SSH key of the acting user (0 for the anonymous visitor).</summary>
+        public long OwnKeyId { get; init; }
+    }
 
     private static readonly Row[] Matrix =
     [
@@ -148,6 +165,65 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.World worl
             CoveredBy: "takes a hold only a granted reservation returns; releases what its own caller reserved"),
         new("GrantService.SearchPrincipalsAsync", [.. Everyone.Except([Persona.Anonymous])],
             Invoke: async (w, c) => (await w.Get<GrantService>().SearchPrincipalsAsync(c.User, w.Bystander.UserName, default)).Count > 0),
+        // Accounts (issue 4 §1): superusers manage users; a group's admins (a group grant, direct or through a
+        // group) manage that group's members and admins; everyone signed in manages their own profile.
+        new("UserAdminService.SearchAsync", SuperuserOnly,
+            Invoke: async (w, c) => (await w.Get<Web.Features.Accounts.Admin.UserAdminService>().SearchAsync(c.User, new(), default)).Total > 0),
+        new("UserAdminService.GetAsync", SuperuserOnly,
+            Invoke: async (w, c) => await w.Get<Web.Features.Accounts.Admin.UserAdminService>().GetAsync(c.User, w.Bystander.Id, default) is not null),
+        new("UserAdminService.AllGroupsAsync", SuperuserOnly,
+            Invoke: async (w, c) => (await w.Get<Web.Features.Accounts.Admin.UserAdminService>().AllGroupsAsync(c.User, default)).Count > 0),
+        new("UserAdminService.CreateAsync", SuperuserOnly, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<Web.Features.Accounts.Admin.UserAdminService>().CreateAsync(c.User, new() { UserName = $"new-{c.VmId}", Password = "a long enough password" }, default)).Succeeded),
+        new("UserAdminService.UpdateAsync", SuperuserOnly, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<Web.Features.Accounts.Admin.UserAdminService>().UpdateAsync(c.User, w.Bystander.Id, new() { Email = $"b{c.VmId}@example.invalid" }, default)).Succeeded),
+        new("UserAdminService.SetDisabledAsync", SuperuserOnly, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<Web.Features.Accounts.Admin.UserAdminService>().SetDisabledAsync(c.User, c.SpareUserId, true, default)).Succeeded),
+        new("UserAdminService.DeleteAsync", SuperuserOnly, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<Web.Features.Accounts.Admin.UserAdminService>().DeleteAsync(c.User, c.SpareUserId, default)).Succeeded),
+        new("UserAdminService.ApproveAsync", SuperuserOnly, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<Web.Features.Accounts.Admin.UserAdminService>().ApproveAsync(c.User, c.WaitingUserId, default)).Succeeded),
+        new("UserAdminService.RejectAsync", SuperuserOnly, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<Web.Features.Accounts.Admin.UserAdminService>().RejectAsync(c.User, c.WaitingUserId, default)).Succeeded),
+        new("UserAdminService.SetGroupsAsync", SuperuserOnly, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<Web.Features.Accounts.Admin.UserAdminService>().SetGroupsAsync(c.User, c.SpareUserId, [w.TargetGroup.Id], default)).Succeeded),
+        new("UserAdminService.IssueResetLinkAsync", SuperuserOnly, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<Web.Features.Accounts.Admin.UserAdminService>().IssueResetLinkAsync(c.User, c.SpareUserId, "http://portal.invalid/", default)).Succeeded),
+        new("GroupAdminService.ListAsync", GroupAdmins, GroupGrant: GroupPermissions.Admin,
+            Invoke: async (w, c) => (await w.Get<Web.Features.Accounts.Groups.GroupAdminService>().ListAsync(c.User, new(Search: w.TargetGroup.Slug), default)).Rows.Any(g => g.Id == w.TargetGroup.Id)),
+        // "The groups I administer": held admin grants only (a superuser manages every group, but administers none of them).
+        new("GroupAdminService.ManagedByAsync", [Persona.Directly, Persona.ThroughGroup], GroupGrant: GroupPermissions.Admin,
+            Invoke: async (w, c) => (await w.Get<Web.Features.Accounts.Groups.GroupAdminService>().ManagedByAsync(c.User, default)).Any(g => g.Id == w.TargetGroup.Id)),
+        new("GroupAdminService.GetAsync", GroupAdmins, GroupGrant: GroupPermissions.Admin,
+            Invoke: async (w, c) => await w.Get<Web.Features.Accounts.Groups.GroupAdminService>().GetAsync(c.User, w.TargetGroup.Id, default) is not null),
+        new("GroupAdminService.FindUsersAsync", GroupAdmins, GroupGrant: GroupPermissions.Admin,
+            Invoke: async (w, c) => (await w.Get<Web.Features.Accounts.Groups.GroupAdminService>().FindUsersAsync(c.User, w.TargetGroup.Id, w.Bystander.UserName, default)).Count > 0),
+        new("GroupAdminService.CreateAsync", SuperuserOnly, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<Web.Features.Accounts.Groups.GroupAdminService>().CreateAsync(c.User, new() { Slug = $"g{c.VmId}", Name = $"G {c.VmId}" }, default)).Succeeded),
+        new("GroupAdminService.UpdateAsync", GroupAdmins, GroupGrant: GroupPermissions.Admin, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<Web.Features.Accounts.Groups.GroupAdminService>().UpdateAsync(c.User, w.TargetGroup.Id, new() { Slug = w.TargetGroup.Slug, Name = $"Target {c.VmId}", ExistingId = w.TargetGroup.Id }, default)).Succeeded),
+        new("GroupAdminService.DeleteAsync", SuperuserOnly, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<Web.Features.Accounts.Groups.GroupAdminService>().DeleteAsync(c.User, c.SpareGroupId, default)).Succeeded),
+        new("GroupAdminService.SetMembersAsync", GroupAdmins, GroupGrant: GroupPermissions.Admin, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<Web.Features.Accounts.Groups.GroupAdminService>().SetMembersAsync(c.User, w.TargetGroup.Id, [w.Bystander.Id, c.SpareUserId], default)).Succeeded),
+        new("GroupAdminService.SetAdminsAsync", GroupAdmins, GroupGrant: GroupPermissions.Admin, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<Web.Features.Accounts.Groups.GroupAdminService>().SetAdminsAsync(c.User, w.TargetGroup.Id, [w.Bystander.Id], default)).Succeeded),
+        new("ProfileService.GetAsync", SignedIn,
+            Invoke: async (w, c) => await w.Get<Web.Features.Accounts.Profile.ProfileService>().GetAsync(c.User, default) is not null),
+        new("ProfileService.SetEmailAsync", SignedIn, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<Web.Features.Accounts.Profile.ProfileService>().SetEmailAsync(c.User, new() { Email = $"p{c.VmId}@example.invalid" }, default)).Succeeded),
+        new("ProfileService.AddSshKeyAsync", SignedIn, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<Web.Features.Accounts.Profile.ProfileService>().AddSshKeyAsync(c.User, new() { Text = World.Ed25519Key(c.VmId) }, default)).Succeeded),
+        new("ProfileService.RemoveSshKeyAsync", SignedIn, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<Web.Features.Accounts.Profile.ProfileService>().RemoveSshKeyAsync(c.User, c.OwnKeyId, default)).Succeeded),
+        new("PasswordService.ChangeAsync", SignedIn,
+            CoveredBy: "AccountPagesFlowTests: a user changes only their own password, over HTTP, and must give the current one"),
+        new("PasswordService.ResetAsync", Everyone,
+            CoveredBy: "takes no user by design (the reset link's single-use token is the authority); AccountPagesFlowTests"),
+        new("PasswordService.IsLinkValidAsync", Everyone,
+            CoveredBy: "takes no user by design (checks a reset token); AccountPagesFlowTests"),
+        new("RegistrationService.RegisterAsync", Everyone,
+            CoveredBy: "anonymous by design when Accounts:SelfRegistration is on; the account waits for approval (AccountPagesFlowTests)"),
     ];
 
     /// <summary>The feature services whose public methods the matrix must cover.</summary>
@@ -252,6 +328,18 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.World worl
 
         public string NodeName { get; private set; } = "";
 
+        /// <summary>The group the group rows act on; its admins come from each row's GroupGrant.</summary>
+        public Group TargetGroup { get; private set; } = null!;
+
+        /// <summary>A well-formed ssh-ed25519 public key line, different for each seed.</summary>
+        public static string Ed25519Key(long seed)
+        {
+            static byte[] Field(byte[] value) => [.. BitConverter.GetBytes(value.Length).Reverse(), .. value];
+            var point = System.Security.Cryptography.SHA256.HashData(BitConverter.GetBytes(seed));
+            var blob = Field(System.Text.Encoding.ASCII.GetBytes("ssh-ed25519")).Concat(Field(point)).ToArray();
+            return $"ssh-ed25519 {Convert.ToBase64String(blob)} matrix-{seed}";
+        }
+
         // One scope, like one circuit: the query services are scoped.
         public T Get<T>()
             where T : notnull => _scope.ServiceProvider.GetRequiredService<T>();
@@ -268,6 +356,7 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.World worl
 
             var build = new InventoryBuilder(Contexts);
             _group = await build.AddGroupAsync("matrix-group", "Matrix group");
+            TargetGroup = await build.AddGroupAsync("matrix-target", "Matrix target");
             foreach (var persona in Enum.GetValues<Persona>().Where(p => p != Persona.Anonymous))
             {
                 var user = await build.AddUserAsync(persona.ToString().ToLowerInvariant(), superuser: persona == Persona.Superuser);
@@ -314,6 +403,23 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.World worl
                 {
                     db.ClusterGrants.Add(new ClusterGrant { ClusterId = Cluster.Id, UserId = user, GroupId = group, Permissions = row.ClusterGrant });
                 }
+
+                if (row.GroupGrant != GroupPermissions.None)
+                {
+                    db.GroupGrants.Add(new GroupGrant { TargetGroupId = TargetGroup.Id, UserId = user, GroupId = group, Permissions = row.GroupGrant });
+                }
+            }
+
+            var spare = NewUser($"spare-{_nextVm}", waiting: false);
+            var waiting = NewUser($"waiting-{_nextVm}", waiting: true);
+            db.Users.AddRange(spare, waiting);
+            var spareGroup = new Group { Slug = $"spare-{_nextVm}", Name = $"Spare {_nextVm}", CreatedAt = TimeProvider.System.GetUtcNow() };
+            db.Groups.Add(spareGroup);
+            SshKey? key = null;
+            if (_users.TryGetValue(persona, out var actor))
+            {
+                key = new SshKey { UserId = actor.Id, Algorithm = "ssh-ed25519", Blob = Ed25519Key(-_nextVm).Split(' ')[1], Fingerprint = $"SHA256:matrix{_nextVm}", AddedAt = TimeProvider.System.GetUtcNow() };
+                db.SshKeys.Add(key);
             }
 
             var job = new Job
@@ -331,7 +437,13 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.World worl
             };
             db.Jobs.Add(job);
             await db.SaveChangesAsync();
-            return new Case(persona, _principals[persona], vmId, vmName, job.Id);
+            return new Case(persona, _principals[persona], vmId, vmName, job.Id)
+            {
+                SpareUserId = spare.Id,
+                WaitingUserId = waiting.Id,
+                SpareGroupId = spareGroup.Id,
+                OwnKeyId = key?.Id ?? 0,
+            };
         }
 
         /// <summary>Removes what a row granted (the cluster admin's standing grant stays).</summary>
@@ -341,7 +453,18 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.World worl
             var admin = _users[Persona.ClusterAdmin].Id;
             await db.VmGrants.ExecuteDeleteAsync();
             await db.ClusterGrants.Where(g => g.UserId != admin).ExecuteDeleteAsync();
+            await db.GroupGrants.ExecuteDeleteAsync();
         }
+
+        private static AppUser NewUser(string name, bool waiting) => new()
+        {
+            Id = Guid.NewGuid(),
+            UserName = name,
+            NormalizedUserName = name.ToUpperInvariant(),
+            SecurityStamp = Guid.NewGuid().ToString("N"),
+            IsAwaitingApproval = waiting,
+            CreatedAt = TimeProvider.System.GetUtcNow(),
+        };
 
         /// <summary>Per table (all but the audit log): row count and the newest writing transaction.</summary>
         public async Task<Dictionary<string, string>> TableVersionsAsync()

@@ -23,6 +23,7 @@ public sealed class PageAccessMatrixTests : IAsyncLifetime
 {
     private const string SecretOs = "secret-os-7f3a";
     private const string SecretMac = "aa:bb:cc:7f:3a:01";
+    private const string SecretGroup = "secret-group-7f3a";
     private const string PlainPassword = "plain user's passphrase";
 
     private enum Audience
@@ -63,7 +64,12 @@ public sealed class PageAccessMatrixTests : IAsyncLifetime
         ["/admin/clusters/new"] = Audience.Superuser,
         ["/admin/clusters/{Slug}/edit"] = Audience.Superuser,
         ["/admin/users"] = Audience.Superuser,
-        ["/admin/groups"] = Audience.Superuser,
+        ["/admin/groups"] = Audience.SignedIn,            // superusers see all groups; a group's admins see theirs; others none
+        ["/admin/groups/{Id:int}"] = Audience.SignedIn,   // superusers and the group's admins; others "not found"
+        ["/admin/users/{Id:guid}"] = Audience.Superuser,
+        ["/account/password"] = Audience.SignedIn,
+        ["/account/reset"] = Audience.Public,
+        ["/account/register"] = Audience.Public,          // says so when self-registration is off
     };
 
     private TestDatabase _database = null!;
@@ -71,6 +77,8 @@ public sealed class PageAccessMatrixTests : IAsyncLifetime
     private string _vmName = "";
     private string _nodeName = "";
     private long _jobId;
+    private int _groupId;
+    private Guid _plainId;
 
     public async Task InitializeAsync()
     {
@@ -99,9 +107,12 @@ public sealed class PageAccessMatrixTests : IAsyncLifetime
             j.TargetKind = JobTargetKind.VirtualMachine;
         })).Id;
 
+        _groupId = (await build.AddGroupAsync(SecretGroup, SecretGroup)).Id;
         await using var scope = _portal.Services.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
-        (await users.CreateAsync(new AppUser { UserName = "plain", Email = "plain@example.invalid" }, PlainPassword)).Succeeded.ShouldBeTrue();
+        var plain = new AppUser { UserName = "plain", Email = "plain@example.invalid" };
+        (await users.CreateAsync(plain, PlainPassword)).Succeeded.ShouldBeTrue();
+        _plainId = plain.Id;
     }
 
     public async Task DisposeAsync()
@@ -133,6 +144,8 @@ public sealed class PageAccessMatrixTests : IAsyncLifetime
         "/clusters/{Slug}" => "/clusters/pm",
         "/admin/clusters/{Slug}/edit" => "/admin/clusters/pm/edit",
         "/jobs/{Id:long}" => $"/jobs/{_jobId}",
+        "/admin/groups/{Id:int}" => $"/admin/groups/{_groupId}",
+        "/admin/users/{Id:guid}" => $"/admin/users/{_plainId}",
         _ when template.Contains('{', StringComparison.Ordinal) => throw new InvalidOperationException($"Give {template} a sample address in Url()."),
         _ => template,
     };
@@ -175,6 +188,7 @@ public sealed class PageAccessMatrixTests : IAsyncLifetime
             var html = await response.Content.ReadAsStringAsync();
             html.ShouldNotContain(SecretOs, Case.Insensitive, $"{template} shows the VM's OS to a user who may not see it");
             html.ShouldNotContain(SecretMac, Case.Insensitive, $"{template} shows the VM's MAC to a user who may not see it");
+            html.ShouldNotContain(SecretGroup, Case.Insensitive, $"{template} names a group to a user who may not see it");
             if (!template.Contains("/vms/", StringComparison.Ordinal))
             {
                 // (The VM page repeats the name from its own address in its "not found" notice.)
@@ -199,6 +213,8 @@ public sealed class PageAccessMatrixTests : IAsyncLifetime
         vmPage.ShouldContain(SecretOs);
         var jobPage = await (await client.GetAsync(Url("/jobs/{Id:long}"))).Content.ReadAsStringAsync();
         jobPage.ShouldContain(_vmName);
+        var groupPage = await (await client.GetAsync(Url("/admin/groups/{Id:int}"))).Content.ReadAsStringAsync();
+        groupPage.ShouldContain(SecretGroup);
         var vmList = await (await client.GetAsync(Url("/vms"))).Content.ReadAsStringAsync();
         vmList.ShouldContain(_vmName);
     }

@@ -66,6 +66,8 @@ public sealed class ProfileService(
         var user = await OwnAccountAsync(db, actor, ct);
         if (user is null)
         {
+            // Signed out, disabled or deleted meanwhile: refused, and on the record like any refusal.
+            await audit.RecordRefusalAsync(actor, "user.email.set", null, "not signed in", ct);
             return AccountResult.Failed(SignedOutMessage);
         }
 
@@ -102,6 +104,8 @@ public sealed class ProfileService(
         var user = await OwnAccountAsync(db, actor, ct);
         if (user is null)
         {
+            // Signed out, disabled or deleted meanwhile: refused, and on the record like any refusal.
+            await audit.RecordRefusalAsync(actor, "user.sshkey.add", null, "not signed in", ct);
             return AccountResult.Failed<SshKeyRow>(SignedOutMessage);
         }
 
@@ -148,6 +152,8 @@ public sealed class ProfileService(
         var user = await OwnAccountAsync(db, actor, ct);
         if (user is null)
         {
+            // Signed out, disabled or deleted meanwhile: refused, and on the record like any refusal.
+            await audit.RecordRefusalAsync(actor, "user.sshkey.remove", null, "not signed in", ct);
             return AccountResult.Failed(SignedOutMessage);
         }
 
