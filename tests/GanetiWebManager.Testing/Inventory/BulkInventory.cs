@@ -39,9 +39,9 @@ public static class BulkInventory
             FROM clusters cl CROSS JOIN generate_series(1, @nodes) n
             WHERE cl.slug LIKE 'bulk%';
 
-            INSERT INTO users (id, is_superuser, is_disabled, created_at, user_name, normalized_user_name, email_confirmed,
+            INSERT INTO users (id, is_superuser, is_disabled, is_awaiting_approval, created_at, user_name, normalized_user_name, email_confirmed,
                 security_stamp, phone_number_confirmed, two_factor_enabled, lockout_enabled, access_failed_count)
-            SELECT gen_random_uuid(), false, false, now(), 'user' || lpad(u::text, 4, '0'), 'USER' || lpad(u::text, 4, '0'), true,
+            SELECT gen_random_uuid(), false, false, false, now(), 'user' || lpad(u::text, 4, '0'), 'USER' || lpad(u::text, 4, '0'), true,
                    md5(u::text), false, false, true, 0
             FROM generate_series(1, @users) u;
 

@@ -33,9 +33,9 @@ public static class TestPrincipals
         await using var connection = new Npgsql.NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         await using var insert = new Npgsql.NpgsqlCommand(
-            "INSERT INTO users (id, is_superuser, is_disabled, created_at, user_name, normalized_user_name, email_confirmed, " +
+            "INSERT INTO users (id, is_superuser, is_disabled, is_awaiting_approval, created_at, user_name, normalized_user_name, email_confirmed, " +
             "phone_number_confirmed, two_factor_enabled, lockout_enabled, access_failed_count, security_stamp) " +
-            "VALUES (@id, TRUE, FALSE, now(), @name, upper(@name), FALSE, FALSE, FALSE, TRUE, 0, 'test') ON CONFLICT (id) DO NOTHING",
+            "VALUES (@id, TRUE, FALSE, FALSE, now(), @name, upper(@name), FALSE, FALSE, FALSE, TRUE, 0, 'test') ON CONFLICT (id) DO NOTHING",
             connection);
         insert.Parameters.AddWithValue("id", SuperuserId);
         insert.Parameters.AddWithValue("name", name);
