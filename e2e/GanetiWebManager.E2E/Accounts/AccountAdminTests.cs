@@ -67,7 +67,7 @@ public sealed class AccountAdminTests(PortalInBrowserFixture fixture)
         await user.GetByTestId("add-ssh-key").ClickAsync();
         await Expect(user.GetByTestId("ssh-key-fingerprint")).ToHaveTextAsync(fingerprint);
         await Expect(user.GetByTestId("profile-message")).ToContainTextAsync("added");
-        await Expect(user.GetByTestId("personas-usage-slot")).ToBeVisibleAsync();
+        await Expect(user.GetByTestId("persona-usage")).ToBeVisibleAsync();
         await user.ScreenshotAsync(new() { Path = Path.Combine(PortalInBrowserFixture.ArtifactsDirectory, "profile.png"), FullPage = true });
 
         // The old password is gone for good.

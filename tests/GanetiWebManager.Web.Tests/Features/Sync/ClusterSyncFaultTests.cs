@@ -84,8 +84,15 @@ public sealed class ClusterSyncFaultTests : IAsyncLifetime
         _fake.Faults.Clear();
         var watch = Stopwatch.StartNew();
         await WaitForAsync(c => c.Sync.LastError is null, "recovery", Recovery);
-        watch.Elapsed.ShouldBeLessThan(Recovery);
-        (await Query(db => db.ClusterErrors.Where(e => e.ClusterId == _clusterId).AllAsync(e => e.ClearedAt != null))).ShouldBeTrue();
+        // A request sent just before the fault was lifted may still time out after a good pass and record its error
+        // once more; the next good pass clears it. Healed = no open error, within the recovery time.
+        while (!await Query(db => db.ClusterErrors.Where(e => e.ClusterId == _clusterId).AllAsync(e => e.ClearedAt != null)) && watch.Elapsed < Recovery)
+        {
+            await Task.Delay(100);
+        }
+
+        watch.Elapsed.ShouldBeLessThan(Recovery, "every recorded error cleared by the good passes that follow");
+        (await Query(db => db.Clusters.SingleAsync(c => c.Id == _clusterId))).Sync.LastError.ShouldBeNull();
         _logs.Errors.ShouldBeEmpty("a failing cluster is a recorded state, not an error of the portal");
     }
 
