@@ -9,7 +9,7 @@ namespace GanetiWebManager.Web.Features.Access;
 /// (the handlers apply <see cref="AccessRules"/> to fresh data), and a refusal is written to the audit log
 /// before the caller returns its message. Call it before any RAPI request or database change.
 /// </summary>
-public sealed class AccessGuard(IAuthorizationService authorization, IAuditLog audit)
+public sealed class AccessGuard(IAuthorizationService authorization, IPortalAccess access, IAuditLog audit)
 {
     /// <summary>Whether <paramref name="user"/> may perform <paramref name="operation"/>; a refusal is audited as <paramref name="action"/>.</summary>
     public Task<bool> AllowsAsync(ClaimsPrincipal user, VmResource vm, VmOperation operation, string action, CancellationToken ct) =>
@@ -24,7 +24,7 @@ public sealed class AccessGuard(IAuthorizationService authorization, IAuditLog a
         CheckAsync(user, group, operation, action, "needs admin on the group", ct);
 
     /// <summary>Superuser-only actions (clusters registry, users, groups): refused ones are audited too.</summary>
-    public async Task<bool> AllowsSuperuserAsync(ClaimsPrincipal user, IPortalAccess access, string action, CancellationToken ct)
+    public async Task<bool> AllowsSuperuserAsync(ClaimsPrincipal user, string action, CancellationToken ct)
     {
         var scope = await access.ScopeAsync(user, ct);
         if (scope.IsSuperuser)

@@ -1,4 +1,6 @@
+using System.Security.Claims;
 using GanetiWebManager.Web.Data;
+using GanetiWebManager.Web.Features.Access;
 using GanetiWebManager.Web.Domain.Jobs;
 using Microsoft.EntityFrameworkCore;
 
@@ -48,21 +50,15 @@ public sealed record JobView(
     }
 }
 
-/// <summary>Reads jobs for pages (from the database only).</summary>
-public sealed class JobReader(IDbContextFactory<AppDbContext> contextFactory)
+/// <summary>Reads jobs for pages (from the database only), filtered like every other read.</summary>
+public sealed class JobReader(IDbContextFactory<AppDbContext> contextFactory, IPortalAccess access)
 {
-    public async Task<JobView?> GetAsync(long jobId, int recentLogLines = 5, CancellationToken ct = default)
+    /// <summary>The VM's most recent job (the portal's or one started outside it), or null (none, or the VM is not visible).</summary>
+    public async Task<JobView?> LatestForVmAsync(ClaimsPrincipal user, long vmId, int recentLogLines = 5, CancellationToken ct = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);
-        var job = await db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == jobId, ct);
-        return job is null ? null : JobView.From(job, recentLogLines);
-    }
-
-    /// <summary>The VM's most recent job (the portal's or one started outside it), or null.</summary>
-    public async Task<JobView?> LatestForVmAsync(long vmId, int recentLogLines = 5, CancellationToken ct = default)
-    {
-        await using var db = await contextFactory.CreateDbContextAsync(ct);
-        var job = await db.Jobs.AsNoTracking().Where(j => j.VirtualMachineId == vmId)
+        var scope = await access.ScopeAsync(db, user, ct);
+        var job = await db.Jobs.AsNoTracking().VisibleTo(db, scope).Where(j => j.VirtualMachineId == vmId)
             .OrderByDescending(j => j.SubmittedAt ?? j.CreatedAt).ThenByDescending(j => j.Id).FirstOrDefaultAsync(ct);
         return job is null ? null : JobView.From(job, recentLogLines);
     }

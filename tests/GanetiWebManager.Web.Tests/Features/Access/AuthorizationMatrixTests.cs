@@ -116,8 +116,12 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.World worl
             Invoke: async (w, c) => (await w.Get<VmPowerService>().ShutdownAsync(c.User, c.VmId, ShutdownKind.Immediate)).Outcome != VmActionOutcome.Refused),
         new("VmPowerService.RebootAsync", ActOnVm, VmGrant: VmPermissions.Power, Mutates: true,
             Invoke: async (w, c) => (await w.Get<VmPowerService>().RebootAsync(c.User, c.VmId, RebootKind.Hard)).Outcome != VmActionOutcome.Refused),
-        new("VmPowerService.GetStateAsync", Everyone,
-            CoveredBy: "takes no user: it reads only what the power buttons show, for a VM page the user was already allowed to open"),
+        new("VmPowerService.GetStateAsync", SeeVm, VmGrant: VmPermissions.Power,
+            Invoke: async (w, c) => await w.Get<VmPowerService>().GetStateAsync(c.User, c.VmId) is not null),
+        new("ClusterHealthReader.ReadAllAsync", Everyone,
+            CoveredBy: "takes no user: it feeds /healthz, whose per-cluster details only superusers or the health token get (the Health endpoint tests)"),
+        new("JobReader.LatestForVmAsync", SeeVm, VmGrant: VmPermissions.Power,
+            Invoke: async (w, c) => (await w.Get<JobReader>().LatestForVmAsync(c.User, c.VmId))?.Id == c.JobId),
         new("ClusterQueries.HealthOf", Everyone,
             CoveredBy: "pure: turns sync state a caller already read (and was allowed to) into a banner; takes no user, reads nothing"),
         new("VmActionRunner.RunAsync", ActOnVm, VmGrant: VmPermissions.Power, Mutates: true,
@@ -231,7 +235,8 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.World worl
         typeof(VirtualMachineQueries).Assembly.GetTypes()
             .Where(t => t is { IsClass: true, IsPublic: true, IsAbstract: false }
                 && t.Namespace?.StartsWith("GanetiWebManager.Web.Features", StringComparison.Ordinal) == true
-                && (t.Name.EndsWith("Service", StringComparison.Ordinal) || t.Name.EndsWith("Queries", StringComparison.Ordinal) || t.Name.EndsWith("Runner", StringComparison.Ordinal))
+                && (t.Name.EndsWith("Service", StringComparison.Ordinal) || t.Name.EndsWith("Queries", StringComparison.Ordinal)
+                    || t.Name.EndsWith("Runner", StringComparison.Ordinal) || t.Name.EndsWith("Reader", StringComparison.Ordinal))
                 && !typeof(Microsoft.AspNetCore.Components.IComponent).IsAssignableFrom(t)
                 && !typeof(Microsoft.Extensions.Hosting.IHostedService).IsAssignableFrom(t))
             .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly))

@@ -107,7 +107,7 @@ public sealed class GrantService(
 
         if (AccessRules.CanListAllPrincipals(scope))
         {
-            var pattern = "%" + wanted.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
+            var pattern = "%" + VirtualMachines.VirtualMachineQueries.EscapeLike(wanted) + "%";
             var users = await db.Users.AsNoTracking().Where(u => !u.IsDisabled && EF.Functions.ILike(u.UserName!, pattern))
                 .OrderBy(u => u.UserName).Take(SearchLimit).Select(u => new { u.Id, u.UserName }).ToListAsync(ct);
             var groups = await db.Groups.AsNoTracking().Where(g => EF.Functions.ILike(g.Name, pattern) || EF.Functions.ILike(g.Slug, pattern))

@@ -25,7 +25,6 @@ namespace GanetiWebManager.Web.Features.Accounts.Admin;
 public sealed partial class UserAdminService(
     IDbContextFactory<AppDbContext> contexts,
     IServiceScopeFactory scopes,
-    IPortalAccess access,
     AccessGuard guard,
     IAuditLog audit,
     LiveUpdateHub liveUpdates,
@@ -40,7 +39,7 @@ public sealed partial class UserAdminService(
     {
         ArgumentNullException.ThrowIfNull(query);
         var pageSize = Paging.ClampPageSize(query.PageSize);
-        if (!await guard.AllowsSuperuserAsync(actor, access, "users.view", ct))
+        if (!await guard.AllowsSuperuserAsync(actor, "users.view", ct))
         {
             return PagedResult.Empty<UserRow>(pageSize);
         }
@@ -77,7 +76,7 @@ public sealed partial class UserAdminService(
     /// <summary>One user with their groups; null when the caller is no superuser (audited) or the user does not exist.</summary>
     public async Task<UserDetail?> GetAsync(ClaimsPrincipal actor, Guid userId, CancellationToken ct)
     {
-        if (!await guard.AllowsSuperuserAsync(actor, access, "users.view", ct))
+        if (!await guard.AllowsSuperuserAsync(actor, "users.view", ct))
         {
             return null;
         }
@@ -112,7 +111,7 @@ public sealed partial class UserAdminService(
     /// <summary>Every group, for the memberships picker (superusers see all group names).</summary>
     public async Task<IReadOnlyList<GroupRef>> AllGroupsAsync(ClaimsPrincipal actor, CancellationToken ct)
     {
-        if (!await guard.AllowsSuperuserAsync(actor, access, "groups.view", ct))
+        if (!await guard.AllowsSuperuserAsync(actor, "groups.view", ct))
         {
             return [];
         }
@@ -124,7 +123,7 @@ public sealed partial class UserAdminService(
     public async Task<AccountResult<Guid>> CreateAsync(ClaimsPrincipal actor, NewUserForm form, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(form);
-        if (!await guard.AllowsSuperuserAsync(actor, access, "user.create", ct))
+        if (!await guard.AllowsSuperuserAsync(actor, "user.create", ct))
         {
             return AccountResult.Failed<Guid>(AccountMessages.NotSuperuser);
         }
@@ -363,7 +362,7 @@ public sealed partial class UserAdminService(
         CancellationToken ct, bool publish = true)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        if (!await guard.AllowsSuperuserAsync(actor, access, action, ct))
+        if (!await guard.AllowsSuperuserAsync(actor, action, ct))
         {
             return AccountResult.Failed(AccountMessages.NotSuperuser);
         }

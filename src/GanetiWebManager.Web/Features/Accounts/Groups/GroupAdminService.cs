@@ -149,7 +149,7 @@ public sealed class GroupAdminService(
     public async Task<AccountResult<int>> CreateAsync(ClaimsPrincipal actor, GroupForm form, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(form);
-        if (!await guard.AllowsSuperuserAsync(actor, access, "group.create", ct))
+        if (!await guard.AllowsSuperuserAsync(actor, "group.create", ct))
         {
             return AccountResult.Failed<int>(AccountMessages.NotSuperuser);
         }
@@ -235,7 +235,7 @@ public sealed class GroupAdminService(
     /// <summary>Deletes a group (superusers). Its VMs become orphans; its grants and memberships go.</summary>
     public async Task<AccountResult> DeleteAsync(ClaimsPrincipal actor, int groupId, CancellationToken ct)
     {
-        if (!await guard.AllowsSuperuserAsync(actor, access, "group.delete", ct))
+        if (!await guard.AllowsSuperuserAsync(actor, "group.delete", ct))
         {
             return AccountResult.Failed(AccountMessages.NotSuperuser);
         }

@@ -32,7 +32,6 @@ public sealed partial class ClusterRegistryService(
     IOptions<HealthOptions> healthOptions,
     TimeProvider timeProvider,
     AccessGuard guard,
-    IPortalAccess access,
     ILogger<ClusterRegistryService> logger)
 {
     public const string NotSuperuserMessage = "Only superusers can manage the cluster registry.";
@@ -389,7 +388,7 @@ public sealed partial class ClusterRegistryService(
     {
         // The database decides, not the sign-in cookie: a superuser demoted a moment ago is refused (and audited).
         var state = await authentication.GetAuthenticationStateAsync();
-        if (!await guard.AllowsSuperuserAsync(state.User, access, "cluster.registry", CancellationToken.None))
+        if (!await guard.AllowsSuperuserAsync(state.User, "cluster.registry", CancellationToken.None))
         {
             throw new UnauthorizedAccessException(NotSuperuserMessage);
         }

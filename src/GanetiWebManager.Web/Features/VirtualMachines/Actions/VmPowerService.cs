@@ -25,15 +25,20 @@ public enum RebootKind
 }
 
 /// <summary>Start, shut down and reboot a VM (product-spec §8), each a job through the outbox, followed live.</summary>
-public sealed class VmPowerService(VmActionRunner runner, IDbContextFactory<AppDbContext> contextFactory)
+public sealed class VmPowerService(VmActionRunner runner, IDbContextFactory<AppDbContext> contextFactory, IPortalAccess access)
 {
     /// <summary>How long a graceful shutdown waits for the guest before stopping it (Ganeti's own default).</summary>
     public const int GracefulShutdownTimeoutSeconds = 120;
 
-    /// <summary>What the power buttons need to know of a VM (from the database, like every page).</summary>
-    public async Task<VmPowerState?> GetStateAsync(long vmId, CancellationToken ct = default)
+    /// <summary>What the power buttons need to know of a VM (from the database, like every page); null when the user may not see it.</summary>
+    public async Task<VmPowerState?> GetStateAsync(ClaimsPrincipal user, long vmId, CancellationToken ct = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);
+        if (!(await access.OnVmAsync(db, await access.ScopeAsync(db, user, ct), vmId, ct)).CanView)
+        {
+            return null;
+        }
+
         return await db.VirtualMachines.AsNoTracking()
             .Where(v => v.Id == vmId)
             .Join(db.Clusters, v => v.ClusterId, c => c.Id, (v, c) => new VmPowerState(
