@@ -32,19 +32,23 @@ public class PortalInBrowserFixture : IAsyncLifetime
         var database = await TestDatabase.CreateAsync("e2e");
         Portal = new PortalFactory(database, kestrel: true, Settings);
         _playwright = await Playwright.CreateAsync();
-        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = chromium,
-            Headless = true,
-            // Root in CI needs --no-sandbox; the rest stop Chromium from calling home on a closed network.
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        Browser = await LaunchChromiumAsync(_playwright);
         Directory.CreateDirectory(ArtifactsDirectory);
 
         // A 2-core CI machine running the portal, PostgreSQL, Ganeti and Chromium at once is slow at times:
         // generous waits keep the tests about behaviour, not about the machine's load.
         Assertions.SetDefaultExpectTimeout(15_000);
     }
+
+    /// <summary>Debian's headless Chromium as every browser test uses it.</summary>
+    public static Task<IBrowser> LaunchChromiumAsync(IPlaywright playwright) =>
+        playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? "/usr/bin/chromium",
+            Headless = true,
+            // Root in CI needs --no-sandbox; the rest stop Chromium from calling home on a closed network.
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
 
     public async Task DisposeAsync()
     {

@@ -58,12 +58,7 @@ public sealed class AccessScenarioRealClusterTests(ITestOutputHelper output) : I
         var cluster = await _sandbox.RegisterAsync(_portal.Services);
         _portal.Services.GetRequiredService<Web.Features.Sync.SyncRequests>().Request(cluster.Id);
         _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-        });
+        _browser = await PortalInBrowserFixture.LaunchChromiumAsync(_playwright);
     }
 
     public async Task DisposeAsync()

@@ -38,12 +38,7 @@ public sealed class RevocationTests(ITestOutputHelper output) : IAsyncLifetime
         var sync = await _portal.Services.GetRequiredService<ClusterSynchronizer>().SyncAsync(cluster.Id, SyncParts.Info | SyncParts.Nodes | SyncParts.Instances | SyncParts.Runtime, CancellationToken.None);
         sync.Succeeded.ShouldBeTrue(sync.Failure?.Message);
         _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-        });
+        _browser = await PortalInBrowserFixture.LaunchChromiumAsync(_playwright);
     }
 
     public async Task DisposeAsync()

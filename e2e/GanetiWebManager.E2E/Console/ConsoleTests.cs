@@ -80,12 +80,7 @@ public sealed class ConsoleTests(ITestOutputHelper output) : IAsyncLifetime
         (await users.CreateAsync(new AppUser { Id = Guid.NewGuid(), UserName = "bob", CreatedAt = TimeProvider.System.GetUtcNow() }, BobPassword)).Succeeded.ShouldBeTrue();
 
         _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-        });
+        _browser = await PortalInBrowserFixture.LaunchChromiumAsync(_playwright);
     }
 
     public async Task DisposeAsync()

@@ -26,12 +26,7 @@ public sealed class CrashSafetyRealClusterTests(ITestOutputHelper output) : IAsy
     public async Task InitializeAsync()
     {
         _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-        });
+        _browser = await PortalInBrowserFixture.LaunchChromiumAsync(_playwright);
     }
 
     public async Task DisposeAsync()

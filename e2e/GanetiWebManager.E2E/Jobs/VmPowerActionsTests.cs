@@ -38,12 +38,7 @@ public sealed class VmPowerActionsTests(ITestOutputHelper output) : IAsyncLifeti
         var cluster = await _sandbox.RegisterAsync(_portal.Services);
         _portal.Services.GetRequiredService<GanetiWebManager.Web.Features.Sync.SyncRequests>().Request(cluster.Id);
         _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-        });
+        _browser = await PortalInBrowserFixture.LaunchChromiumAsync(_playwright);
     }
 
     public async Task DisposeAsync()
