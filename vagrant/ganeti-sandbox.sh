@@ -891,6 +891,67 @@ sync_stale_node() {
   fi
 }
 
+config_master_host() {
+  "$SYS_PYTHON" -c 'import json, sys; d = json.load(open(sys.argv[1])); print(d["nodes"][d["cluster"]["master_node"]]["name"])' "$1" 2>/dev/null
+}
+
+# A master-failover interrupted half-way (a killed test run, a machine that
+# stopped) can leave the nodes' configs at the same serial but naming
+# different masters; the master daemons then refuse to start or the master IP
+# never comes up.  ssconf_master_node of the freshest node is what the nodes
+# last agreed on: every node whose config names another master takes the
+# config of a node whose config names that one.
+reconcile_master_config() {
+  local m host n src=0
+  m=$(master_index) || return 0
+  host=$(host_of "$m")
+  for ((n = 1; n <= MAX_NODES; n++)); do
+    node_has_config "$n" || continue
+    [[ $(config_master_host "$(node_lib "$n")/config.data") == "$host" ]] && { src=$n; break; }
+  done
+  ((src > 0)) || return 0
+  for ((n = 1; n <= MAX_NODES; n++)); do
+    ((n == src)) && continue
+    node_has_config "$n" || continue
+    [[ $(config_master_host "$(node_lib "$n")/config.data") == "$host" ]] && continue
+    say "node $n's cluster config names another master than $host (an interrupted master-failover): copying node $src's config"
+    cp -p "$(node_lib "$src")/config.data" "$(node_lib "$n")/config.data"
+    cp -p "$(node_lib "$src")"/ssconf_* "$(node_lib "$n")/"
+  done
+}
+
+# Seen on this sandbox (about one failover in ten): the old master's wconfd,
+# still alive for a second after `gnt-cluster master-failover` set the new
+# master, pushes its config (naming itself master, same serial) over the new
+# master's copy.  The new master's luxid reloads that file, believes it is not
+# the master, and neither brings the master IP up nor answers jobs.  Restart
+# the master daemons on node T from a copy that names T.
+repair_split_master() {
+  local t=$1 host pids=() d pid
+  host=$(host_of "$t")
+  [[ $(config_master_host "$(node_lib "$t")/config.data") == "$host" ]] && return 0
+  say "node $t's config names another master after the failover (old master's late write): restarting its master daemons"
+  for d in "${MASTER_DAEMONS[@]}"; do
+    pid=$(daemon_pid "$t" "$d") && pids+=("$pid")
+  done
+  stop_pids term "${pids[@]}"
+  reconcile_master_config
+  if [[ $(config_master_host "$(node_lib "$t")/config.data") != "$host" ]]; then
+    # No node holds a copy naming T: name it in T's own copy.
+    "$SYS_PYTHON" - "$(node_lib "$t")/config.data" "$host" <<'PY'
+import json, sys
+path, host = sys.argv[1], sys.argv[2]
+with open(path) as f:
+    d = json.load(f)
+d["cluster"]["master_node"] = next(u for u, v in d["nodes"].items() if v["name"] == host)
+with open(path, "w") as f:
+    json.dump(d, f)
+PY
+  fi
+  start_master_daemons "$t" || die "the master daemons did not start again on node $t"
+  ensure_master_ip "$t"
+}
+
 # --------------------------------------------------------------------------
 # Ganeti daemons
 # --------------------------------------------------------------------------
@@ -938,7 +999,17 @@ master_ip_active_on() {
 # Calling it too early fails with "master IP address configured on another
 # machine" while luxid is adding it.
 ensure_master_ip() {
-  local m=$1 i
+  local m=$1 i n
+  # A node that stopped being master without being told (a crash, a stopped
+  # sandbox) keeps the address in its namespace; Ganeti then refuses to
+  # activate it on the real master ("configured on another machine").
+  for ((n = 1; n <= MAX_NODES; n++)); do
+    ((n == m)) && continue
+    if master_ip_active_on "$n"; then
+      say "removing the master IP left on node $n"
+      ip -n "$(ns_of "$n")" addr del "$MASTER_IP/$NETMASK" dev "$BRIDGE" 2>/dev/null || true
+    fi
+  done
   for ((i = 0; i < 30; i++)); do
     master_ip_active_on "$m" && return 0
     sleep 0.1
@@ -1043,6 +1114,12 @@ resume_cluster() {
   for n in "${members[@]}"; do
     daemon_pid "$n" noded >/dev/null || sync_stale_node "$n"
   done
+  # Only while no master daemon runs: a running wconfd owns its config.
+  local running=0
+  for n in "${members[@]}"; do
+    daemon_pid "$n" wconfd >/dev/null && running=1
+  done
+  ((running)) || reconcile_master_config
   m=$(master_index) || die "cannot determine the master node from ssconf"
   # noded everywhere before the master daemons: wconfd asks the other nodes
   # for their vote when it starts.
@@ -1375,6 +1452,7 @@ cmd_master_failover() {
     tail -n 15 "$LOG_DIR/failover.log" >&2
     die "gnt-cluster master-failover failed (exit $rc; see $LOG_DIR/failover.log)"
   fi
+  repair_split_master "$t"
   say "failover command done; waiting for RAPI through $(rapi_url)"
   local left=$((90 - (SECONDS - start)))
   ((left > 5)) || left=5
