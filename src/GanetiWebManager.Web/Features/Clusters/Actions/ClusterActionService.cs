@@ -21,7 +21,7 @@ public sealed class ClusterActionService(IDbContextFactory<AppDbContext> context
     {
         if (!await guard.AllowsAsync(user, new ClusterResource(clusterId), ClusterOperation.Admin, "cluster.refresh", ct))
         {
-            return VmActionResult.Refused("Only the cluster's admins may refresh it.");
+            return VmActionResult.Refused("You do not have the admin permission on this cluster: only its admins refresh it.");
         }
 
         syncRequests.Request(clusterId);
