@@ -107,18 +107,19 @@ public sealed class VirtualMachineQueries(IDbContextFactory<AppDbContext> contex
         var scope = await access.ScopeAsync(db, user, ct);
         if (!scope.IsAuthenticated)
         {
-            return new VmSelection([], 0);
+            return new VmSelection([], new Dictionary<long, string>(), 0);
         }
 
         var filtered = (await FilterAsync(db, query, ct))?.VisibleTo(db, scope);
         if (filtered is null)
         {
-            return new VmSelection([], 0);
+            return new VmSelection([], new Dictionary<long, string>(), 0);
         }
 
         var total = await filtered.CountAsync(ct);
         var ids = await PageIds(db, filtered, query.Sort, query.Descending).Take(MaxSelection).ToListAsync(ct);
-        return new VmSelection(ids, total);
+        var names = await db.VirtualMachines.AsNoTracking().Where(v => ids.Contains(v.Id)).ToDictionaryAsync(v => v.Id, v => v.Name, ct);
+        return new VmSelection(ids, names, total);
     }
 
     /// <summary>The VM <paramref name="name"/> of cluster <paramref name="clusterSlug"/>, or null when there is none.</summary>
@@ -436,7 +437,7 @@ public sealed class VirtualMachineQueries(IDbContextFactory<AppDbContext> contex
 }
 
 /// <summary>The VMs "select all matching" chose (at most <see cref="VirtualMachineQueries.MaxSelection"/>) and how many matched.</summary>
-public sealed record VmSelection(IReadOnlyList<long> Ids, int Total);
+public sealed record VmSelection(IReadOnlyList<long> Ids, IReadOnlyDictionary<long, string> Names, int Total);
 
 public enum OwnerKind
 {
