@@ -32,7 +32,7 @@ internal static class ActionBenchmark
     private static async Task<int> FakeAsync(int samples, Action<string, Dictionary<string, double>, string> add)
     {
         const int warmUp = 10;
-        await using var fake = await FakeRapiServer.StartAsync(new FakeClusterOptions { Instances = samples + warmUp + 5, Nodes = 4, JobStepDelay = TimeSpan.FromMilliseconds(5) });
+        await using var fake = await FakeRapiServer.StartAsync(new FakeClusterOptions { Instances = 2 * (samples + warmUp) + 5, Nodes = 4, JobStepDelay = TimeSpan.FromMilliseconds(5) });
         await using var database = await TestDatabase.CreateAsync("benchactions");
         await using var services = await PortalServices.CreateAsync(database, new Dictionary<string, string?> { ["Sync:Enabled"] = "false" });
         var cluster = await ClusterRegistration.AddAsync(services, "fake", fake.BaseUrl, fake.CertificateSha256, fake.WriteUser.Name, fake.WriteUser.Password);
@@ -68,14 +68,35 @@ internal static class ActionBenchmark
             return Fail("no action was accepted by the fake cluster");
         }
 
-        var p95 = Measure.Percentile(times, 95);
+        // Where the time goes: the permission check alone, and the outbox alone (intent, RAPI call, recording), on other VMs.
+        var guard = services.GetRequiredService<GanetiWebManager.Web.Features.Access.AccessGuard>();
+        var submitter = services.GetRequiredService<GanetiWebManager.Web.Features.Jobs.JobSubmitter>();
+        var guardTimes = new List<double>();
+        var submitTimes = new List<double>();
+        for (var i = samples + warmUp; i < 2 * (samples + warmUp); i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            await guard.AllowsAsync(admin, new GanetiWebManager.Web.Features.Access.VmResource(vms[i]), GanetiWebManager.Web.Features.Access.VmOperation.Power, "vm.reboot", CancellationToken.None);
+            guardTimes.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            await using var db = await services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+            var vm = await db.VirtualMachines.AsNoTracking().SingleAsync(v => v.Id == vms[i]);
+            start = Stopwatch.GetTimestamp();
+            await submitter.SubmitAsync(GanetiWebManager.Web.Features.Jobs.JobActionTarget.For(vm), new RebootInstance(vm.Name, Hard: false), GanetiWebManager.Web.Features.Jobs.JobRequester.Portal);
+            submitTimes.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        }
+
+        // How much of it is the fake answering (its own measure of each reboot POST), the rest is the portal's.
+        var rapi = fake.RequestLog.Entries.Where(r => r.Path.EndsWith("/reboot", StringComparison.Ordinal)).Skip(warmUp).Select(r => r.DurationMs).ToList();
         add($"action click → RAPI job submitted (fake RAPI, {times.Count} reboots)", new()
         {
             ["p50 ms"] = Measure.Median(times),
-            ["p95 ms"] = p95,
+            ["p95 ms"] = Measure.Percentile(times, 95),
             ["max ms"] = times.Max(),
+            ["fake's own answer p50 ms"] = rapi.Count > 0 ? Measure.Median(rapi) : double.NaN,
+            ["permission check alone p50 ms"] = Measure.Median(guardTimes),
+            ["outbox submit alone p50 ms"] = Measure.Median(submitTimes),
             ["refused"] = refused,
-        }, goal: "p95 ≤ 100 ms");
+        }, "p95 ≤ 100 ms");
         return refused == 0 ? 0 : Fail($"{refused} actions were refused by the fake cluster");
     }
 
@@ -132,12 +153,24 @@ internal static class ActionBenchmark
                 await db.SaveChangesAsync();
             }
 
+            // Ganeti's own floor: the same RAPI call made directly, with nothing of the portal around it.
+            var direct = new List<double>();
+            for (var i = 0; i < samples; i++)
+            {
+                var start = Stopwatch.GetTimestamp();
+                var job = await sandbox.Rapi.AddInstanceTagsAsync(name, [$"direct{i}"]);
+                direct.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                await sandbox.WaitForSuccessAsync(job);
+            }
+
             add($"action click → RAPI job submitted (real sandbox, {times.Count} tag adds)", new()
             {
                 ["p50 ms"] = Measure.Median(times),
                 ["p95 ms"] = Measure.Percentile(times, 95),
                 ["max ms"] = times.Max(),
-            }, goal: "p95 ≤ 100 ms");
+                ["same RAPI call alone p50 ms"] = Measure.Median(direct),
+                ["same RAPI call alone p95 ms"] = Measure.Percentile(direct, 95),
+            }, "p95 ≤ 100 ms");
             return 0;
         }
         finally
