@@ -56,6 +56,7 @@ public static class PortalComposition
         services.AddInventoryViews();
         services.AddQuotas();
         services.AddConsole();
+        Features.VirtualMachines.Actions.LifecycleActionsServiceCollectionExtensions.AddLifecycleActions(services);
         return services;
     }
 

@@ -228,7 +228,64 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.World worl
             CoveredBy: "takes no user by design (checks a reset token); AccountPagesFlowTests"),
         new("RegistrationService.RegisterAsync", Everyone,
             CoveredBy: "anonymous by design when Accounts:SelfRegistration is on; the account waits for approval (AccountPagesFlowTests)"),
+        // --- i5-actions ---
+        // A call counts as allowed when it got past the permission check: an allowed caller may still be stopped by
+        // the VM's state, disk template or input (those refusals never start with "You do not have"), and the
+        // inputs below are chosen so that nothing is sent that would change the fake cluster for later rows.
+        new("VmManageService.GetStateAsync", SeeVm, VmGrant: VmPermissions.Power,
+            Invoke: async (w, c) => await w.Get<VmManageService>().GetStateAsync(c.User, c.VmId) is not null),
+        new("VmManageService.PreviewModifyAsync", ActOnVm, VmGrant: VmPermissions.Modify,
+            Invoke: async (w, c) => await w.Get<VmManageService>().PreviewModifyAsync(c.User, c.VmId, new VmModification { MemoryMiB = 1024 }) is not null),
+        new("VmManageService.ModifyAsync", ActOnVm, VmGrant: VmPermissions.Modify, Mutates: true,
+            Invoke: async (w, c) => PastPermission(await w.Get<VmManageService>().ModifyAsync(c.User, c.VmId, new VmModification { MemoryMiB = 32 }, rebootAfter: false))),
+        new("VmManageService.RenameAsync", ActOnVm, VmGrant: VmPermissions.Modify, Mutates: true,
+            Invoke: async (w, c) => PastPermission(await w.Get<VmManageService>().RenameAsync(c.User, c.VmId, c.VmName, false, false))),
+        new("VmManageService.ReinstallAsync", ActOnVm, VmGrant: VmPermissions.Remove, Mutates: true,
+            Invoke: async (w, c) => PastPermission(await w.Get<VmManageService>().ReinstallAsync(c.User, c.VmId, "not an os!", start: false))),
+        new("VmManageService.DeleteAsync", ActOnVm, VmGrant: VmPermissions.Remove, Mutates: true,
+            Invoke: async (w, c) => PastPermission(await w.Get<VmManageService>().DeleteAsync(c.User, c.VmId, c.VmName + "-not-typed"))),
+        new("VmManageService.AddTagsAsync", ActOnVm, VmGrant: VmPermissions.Tags, Mutates: true,
+            Invoke: async (w, c) => PastPermission(await w.Get<VmManageService>().AddTagsAsync(c.User, c.VmId, ["matrix-tag"]))),
+        new("VmManageService.RemoveTagsAsync", ActOnVm, VmGrant: VmPermissions.Tags, Mutates: true,
+            Invoke: async (w, c) => PastPermission(await w.Get<VmManageService>().RemoveTagsAsync(c.User, c.VmId, ["matrix-tag-absent"]))),
+        new("VmManageService.SetNotesAsync", ActOnVm, VmGrant: VmPermissions.Modify, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<VmManageService>().SetNotesAsync(c.User, c.VmId, $"notes of {c.Persona}")).Succeeded),
+        // Migrate, failover and replace disks are cluster permissions (product-spec §3); the lock binds owners only.
+        new("VmManageService.MigrateAsync", ClusterRole, ClusterGrant: ClusterPermissions.Migrate, Mutates: true,
+            Invoke: async (w, c) => PastPermission(await w.Get<VmManageService>().MigrateAsync(c.User, c.VmId, live: true, targetNode: "no-such-node"))),
+        new("VmManageService.FailoverAsync", ClusterRole, ClusterGrant: ClusterPermissions.Migrate, Mutates: true,
+            Invoke: async (w, c) => PastPermission(await w.Get<VmManageService>().FailoverAsync(c.User, c.VmId, targetNode: "no-such-node"))),
+        new("VmManageService.ReplaceDisksAsync", ClusterRole, ClusterGrant: ClusterPermissions.ReplaceDisks, Mutates: true,
+            Invoke: async (w, c) => PastPermission(await w.Get<VmManageService>().ReplaceDisksAsync(c.User, c.VmId, Rapi.Requests.ReplaceDisksMode.ReplaceNewSecondary, w.NodeName))),
+        new("VmManageService.SetLockedAsync", ClusterRole, ClusterGrant: ClusterPermissions.Admin, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<VmManageService>().SetLockedAsync(c.User, c.VmId, true)).Succeeded),
+        new("VmBulkService.RunAsync", ActOnVm, VmGrant: VmPermissions.Remove, Mutates: true,
+            Invoke: async (w, c) => PastPermission((await w.Get<VmBulkService>().RunAsync(c.User, [c.VmId], BulkVmAction.Delete, []))[0])),
+        new("VirtualMachineQueries.MatchingIdsAsync", SeeVm, VmGrant: VmPermissions.Power,
+            Invoke: async (w, c) => (await w.Get<VirtualMachineQueries>().MatchingIdsAsync(c.User, new VmQuery { Search = c.VmName }, default)).Ids.Contains(c.VmId)),
+        new("NodeActionService.SetRoleAsync", ClusterRole, ClusterGrant: ClusterPermissions.Migrate, Mutates: true,
+            Invoke: async (w, c) => PastPermission(await w.Get<Web.Features.Nodes.Actions.NodeActionService>().SetRoleAsync(c.User, await w.NodeIdAsync(), w.NodeRoleNow))),
+        new("NodeActionService.MigrateAsync", ClusterRole, ClusterGrant: ClusterPermissions.Migrate, Mutates: true,
+            Invoke: async (w, c) => PastPermission(await w.Get<Web.Features.Nodes.Actions.NodeActionService>().MigrateAsync(c.User, await w.NodeIdAsync(), live: true, targetNode: w.NodeName))),
+        new("NodeActionService.EvacuateAsync", ClusterRole, ClusterGrant: ClusterPermissions.Migrate, Mutates: true,
+            Invoke: async (w, c) => PastPermission(await w.Get<Web.Features.Nodes.Actions.NodeActionService>().EvacuateAsync(c.User, await w.NodeIdAsync(), Rapi.Requests.NodeEvacuationMode.All, null))),
+        new("ClusterActionService.RefreshAsync", ClusterRole, ClusterGrant: ClusterPermissions.Admin, Mutates: true,
+            Invoke: async (w, c) => PastPermission(await w.Get<Web.Features.Clusters.Actions.ClusterActionService>().RefreshAsync(c.User, w.Cluster.Id))),
+        new("ClusterActionService.RedistributeConfigAsync", ClusterRole, ClusterGrant: ClusterPermissions.Admin, Mutates: true,
+            Invoke: async (w, c) => PastPermission(await w.Get<Web.Features.Clusters.Actions.ClusterActionService>().RedistributeConfigAsync(c.User, w.Cluster.Id))),
+        new("ClusterActionService.AddTagsAsync", ClusterRole, ClusterGrant: ClusterPermissions.Tags, Mutates: true,
+            Invoke: async (w, c) => PastPermission(await w.Get<Web.Features.Clusters.Actions.ClusterActionService>().AddTagsAsync(c.User, w.Cluster.Id, ["gwm:owner:not-editable"]))),
+        new("ClusterActionService.RemoveTagsAsync", ClusterRole, ClusterGrant: ClusterPermissions.Tags, Mutates: true,
+            Invoke: async (w, c) => PastPermission(await w.Get<Web.Features.Clusters.Actions.ClusterActionService>().RemoveTagsAsync(c.User, w.Cluster.Id, ["matrix-absent-tag"]))),
+        // --- end i5-actions ---
     ];
+
+    /// <summary>Whether an action got past its permission check (see the i5-actions rows).</summary>
+    private static bool PastPermission(VmActionResult result) =>
+        result.Outcome != VmActionOutcome.Refused || !result.Message.StartsWith("You do not have", StringComparison.Ordinal);
+
+    private static bool PastPermission(BulkVmLine line) =>
+        line.Outcome != VmActionOutcome.Refused || !line.Message.StartsWith("You do not have", StringComparison.Ordinal);
 
     /// <summary>The feature services whose public methods the matrix must cover.</summary>
     internal static IEnumerable<MethodInfo> ServiceMethods() =>
@@ -382,6 +439,23 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.World worl
         }
 
         private IDbContextFactory<AppDbContext> Contexts => _services.GetRequiredService<IDbContextFactory<AppDbContext>>();
+
+        /// <summary>The node the node rows act on (i5-actions), and the role it has now (so a role "change" sends nothing).</summary>
+        public async Task<int> NodeIdAsync()
+        {
+            await using var db = await Contexts.CreateDbContextAsync();
+            var node = await db.Nodes.AsNoTracking().SingleAsync(n => n.Name == NodeName);
+            NodeRoleNow = node.Role switch
+            {
+                NodeRole.Drained => Web.Features.Nodes.Actions.NodeRoleChoice.Drained,
+                NodeRole.Offline => Web.Features.Nodes.Actions.NodeRoleChoice.Offline,
+                NodeRole.Regular => Web.Features.Nodes.Actions.NodeRoleChoice.Regular,
+                _ => Web.Features.Nodes.Actions.NodeRoleChoice.MasterCandidate,
+            };
+            return node.Id;
+        }
+
+        public Web.Features.Nodes.Actions.NodeRoleChoice NodeRoleNow { get; private set; }
 
         /// <summary>Gives the persona what the row needs on a VM of its own; returns the call's subject.</summary>
         public async Task<Case> PrepareAsync(Row row, Persona persona)
