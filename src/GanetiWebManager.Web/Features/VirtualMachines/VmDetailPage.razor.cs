@@ -11,8 +11,8 @@ public sealed partial class VmDetailPage
 {
     // "console" (power holders) and "permissions" (VM admins) come last, in that order: VM admin implies power,
     // so whenever the console tab is hidden the permissions tab is too, and hiding never shifts other indexes.
-    private static readonly string[] TabKeys = ["overview", "disks", "jobs", "console", "permissions"];
-    private static readonly string[] TabTitles = ["Overview", "Disks & NICs", "Jobs", "Console", "Permissions"];
+    private static readonly string[] TabKeys = ["overview", "disks", "jobs", "console", "permissions", "log"];
+    private static readonly string[] TabTitles = ["Overview", "Disks & NICs", "Jobs", "Console", "Permissions", "Log"];
 
     [Inject]
     private VirtualMachineQueries Vms { get; set; } = default!;
@@ -34,7 +34,7 @@ public sealed partial class VmDetailPage
         get
         {
             var index = Math.Max(0, Array.IndexOf(TabKeys, Tab?.ToLowerInvariant()));
-            return (TabKeys[index] == "permissions" && !ShowsPermissions) || (TabKeys[index] == "console" && !ShowsConsole) ? 0 : index;
+            return (TabKeys[index] is "permissions" or "log" && !ShowsPermissions) || (TabKeys[index] == "console" && !ShowsConsole) ? 0 : index;
         }
     }
 
