@@ -75,13 +75,17 @@ public sealed class ImportQueries(IDbContextFactory<AppDbContext> contexts, IPor
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var scope = await access.ScopeAsync(db, user, ct);
-        var clusters = Administered(db, scope).Where(c => clusterId == null || c.Id == clusterId);
-        return await db.Nodes.AsNoTracking()
-            .Where(n => n.MissingSince != null)
-            .Join(clusters, n => n.ClusterId, c => c.Id, (n, c) => new ImportNodeRow(n.Id, n.ClusterId, c.Slug, n.Name, n.MissingSince!.Value))
-            .OrderBy(r => r.ClusterSlug).ThenBy(r => r.Name)
+        // The administered clusters are few: read them, then the nodes by cluster id.
+        var clusters = await Administered(db, scope).Where(c => clusterId == null || c.Id == clusterId)
+            .Select(c => new { c.Id, c.Slug }).ToDictionaryAsync(c => c.Id, c => c.Slug, ct);
+        var ids = clusters.Keys.ToList();
+        var nodes = await db.Nodes.AsNoTracking()
+            .Where(n => n.MissingSince != null && ids.Contains(n.ClusterId))
+            .OrderBy(n => n.Name)
             .Take(500)
+            .Select(n => new { n.Id, n.ClusterId, n.Name, n.MissingSince })
             .ToListAsync(ct);
+        return [.. nodes.Select(n => new ImportNodeRow(n.Id, n.ClusterId, clusters[n.ClusterId], n.Name, n.MissingSince!.Value)).OrderBy(r => r.ClusterSlug, StringComparer.Ordinal)];
     }
 
     private async Task<PagedResult<ImportVmRow>> VmsAsync(ClaimsPrincipal user, int? clusterId, bool missing, int page, int pageSize, CancellationToken ct)

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using GanetiWebManager.Web.Data;
 using GanetiWebManager.Web.Domain.Access;
+using GanetiWebManager.Web.Domain.Audit;
 using GanetiWebManager.Web.Features.Access;
 using GanetiWebManager.Web.Features.Audit;
 using GanetiWebManager.Web.Features.LiveUpdates;
@@ -41,7 +42,7 @@ public sealed record ImportItemResult(long Id, string Name, ImportOutcome Outcom
 /// </summary>
 public sealed class ImportService(
     IDbContextFactory<AppDbContext> contexts,
-    AccessGuard guard,
+    IPortalAccess access,
     IAuditLog audit,
     VmOwnerService owners,
     LiveUpdateHub liveUpdates)
@@ -57,13 +58,8 @@ public sealed class ImportService(
         foreach (var vmId in vmIds.Distinct().Take(MaxBatch))
         {
             var vm = await VmAsync(vmId, ct);
-            if (vm is null || !await guard.AllowsAsync(user, new ClusterResource(vm.ClusterId), ClusterOperation.Admin, "import.adopt", ct))
+            if (!await AdministersAsync(user, vm?.ClusterId, "import.adopt", e => { e.VirtualMachineId = vmId; e.VmName = vm?.Name; }, ct) || vm is null)
             {
-                if (vm is null)
-                {
-                    await audit.RecordRefusalAsync(user, "import.adopt", new VmResource(vmId), "no such virtual machine", ct);
-                }
-
                 results.Add(new(vmId, vm?.Name ?? "", ImportOutcome.Refused, "Only the cluster's admins may adopt its virtual machines."));
                 continue;
             }
@@ -92,13 +88,8 @@ public sealed class ImportService(
         foreach (var vmId in vmIds.Distinct().Take(MaxBatch))
         {
             var vm = await VmAsync(vmId, ct);
-            if (vm is null || !await guard.AllowsAsync(user, new ClusterResource(vm.ClusterId), ClusterOperation.Admin, "import.vm.remove", ct))
+            if (!await AdministersAsync(user, vm?.ClusterId, "import.vm.remove", e => { e.VirtualMachineId = vmId; e.VmName = vm?.Name; }, ct) || vm is null)
             {
-                if (vm is null)
-                {
-                    await audit.RecordRefusalAsync(user, "import.vm.remove", new VmResource(vmId), "no such virtual machine", ct);
-                }
-
                 results.Add(new(vmId, vm?.Name ?? "", ImportOutcome.Refused, "Only the cluster's admins may remove its virtual machines."));
                 continue;
             }
@@ -148,13 +139,8 @@ public sealed class ImportService(
                 .Where(n => n.Id == nodeId)
                 .Select(n => new { n.Id, n.ClusterId, n.Name, n.MissingSince, n.PrimaryIp, Slug = db.Clusters.Where(c => c.Id == n.ClusterId).Select(c => c.Slug).FirstOrDefault() })
                 .SingleOrDefaultAsync(ct);
-            if (node is null || !await guard.AllowsAsync(user, new ClusterResource(node.ClusterId), ClusterOperation.Admin, "import.node.remove", ct))
+            if (!await AdministersAsync(user, node?.ClusterId, "import.node.remove", e => e.NodeName = node?.Name ?? $"(node id {nodeId})", ct) || node is null)
             {
-                if (node is null)
-                {
-                    await audit.RecordRefusalAsync(user, "import.node.remove", null, $"no such node (id {nodeId})", ct);
-                }
-
                 results.Add(new(nodeId, node?.Name ?? "", ImportOutcome.Refused, "Only the cluster's admins may remove its nodes."));
                 continue;
             }
@@ -186,6 +172,29 @@ public sealed class ImportService(
         }
 
         return results;
+    }
+
+    /// <summary>
+    /// Whether the user administers the cluster (superusers: every one), read fresh now. A refusal, or an object that
+    /// does not exist (null cluster), is audited with the object's names, like AccessGuard does for VMs and clusters
+    /// (it has no resource for nodes), and nothing else happens.
+    /// </summary>
+    private async Task<bool> AdministersAsync(ClaimsPrincipal user, int? clusterId, string action, Action<AuditEntry> names, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var scope = await access.ScopeAsync(db, user, ct);
+        if (clusterId is { } id && AccessRules.CanViewClusterAdminTabs(scope, id))
+        {
+            return true;
+        }
+
+        var entry = AuditEntries.By(user, action, AuditOutcome.Refused);
+        entry.Reason = clusterId is null ? "no such object" : "needs admin on the cluster";
+        entry.ClusterId = clusterId;
+        entry.ClusterSlug = clusterId is null ? null : await db.Clusters.Where(c => c.Id == clusterId).Select(c => c.Slug).SingleOrDefaultAsync(ct);
+        names(entry);
+        await audit.RecordAsync(entry, ct);
+        return false;
     }
 
     private sealed record VmFactsRow(
