@@ -121,6 +121,13 @@ public sealed class ImportRealClusterTests(ITestOutputHelper output) : IAsyncLif
         // U's open list shows it, pushed by the live update (no reload).
         await Expect(member.Locator($"[data-testid=vm-row][data-vm='{Orphan}']")).ToHaveCountAsync(1, new() { Timeout = 15_000 });
 
+        // The header's search suggests it to U now, and the results page lists it.
+        await Expect(member.Locator("[data-testid=search-box][data-interactive=true]")).ToBeVisibleAsync();
+        await member.Locator("[data-testid=search-box] input").PressSequentiallyAsync(_prefix, new() { Delay = 30 });
+        await Expect(member.GetByTestId("search-suggestion").Filter(new() { HasText = Orphan })).ToHaveCountAsync(1, new() { Timeout = 10_000 });
+        await member.GotoAsync("/search?q=" + _prefix);
+        await Expect(member.Locator("[data-testid=search-results-virtualmachine] [data-testid=search-result]")).ToContainTextAsync(Orphan);
+
         // Ganeti carries the ownership tag (written by a job of the outbox).
         var wanted = "gwm:owner:group:" + GroupSlug;
         IReadOnlyList<string> tags = [];
