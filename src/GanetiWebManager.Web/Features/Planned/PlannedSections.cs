@@ -9,8 +9,6 @@ internal static class PlannedSections
     {
         ["vms/create"] = "Create a virtual machine",
         ["templates"] = "Templates",
-        ["import"] = "Import",
-        ["search"] = "Search",
     };
 
     public static string TitleFor(NavigationManager navigation)

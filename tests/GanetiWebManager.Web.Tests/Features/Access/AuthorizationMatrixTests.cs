@@ -10,6 +10,9 @@ using GanetiWebManager.Web.Domain.Audit;
 using GanetiWebManager.Web.Domain.Clusters;
 using GanetiWebManager.Web.Domain.Jobs;
 using GanetiWebManager.Web.Features.Access.Grants;
+using GanetiWebManager.Web.Features.Audit;
+using GanetiWebManager.Web.Features.Import;
+using GanetiWebManager.Web.Features.Search;
 using GanetiWebManager.Web.Features.Clusters;
 using GanetiWebManager.Web.Features.Jobs;
 using GanetiWebManager.Web.Features.Nodes;
@@ -278,6 +281,39 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.World worl
         new("ClusterActionService.RemoveTagsAsync", ClusterRole, ClusterGrant: ClusterPermissions.Tags, Mutates: true,
             Invoke: async (w, c) => PastPermission(await w.Get<Web.Features.Clusters.Actions.ClusterActionService>().RemoveTagsAsync(c.User, w.Cluster.Id, ["matrix-absent-tag"]))),
         // --- end i5-actions ---
+        // --- i5-import ---
+        // Import tools (product-spec §9): the cluster's admins, superusers anywhere. "Allowed" = not refused: a VM that is not
+        // missing is kept (skipped), which proves the permission check passed without removing anything.
+        new("ImportQueries.ClustersAsync", ClusterRole, ClusterGrant: ClusterPermissions.Admin,
+            Invoke: async (w, c) => (await w.Get<ImportQueries>().ClustersAsync(c.User, default)).Any(x => x.Id == w.Cluster.Id)),
+        new("ImportQueries.CountsAsync", ClusterRole, ClusterGrant: ClusterPermissions.Admin,
+            Invoke: async (w, c) => await w.Get<ImportQueries>().CountsAsync(c.User, default) is { Orphans: > 0 }),
+        new("ImportQueries.OrphansAsync", ClusterRole, ClusterGrant: ClusterPermissions.Admin,
+            Invoke: async (w, c) => (await w.Get<ImportQueries>().OrphansAsync(c.User, w.Cluster.Id, 1, 200, default)).Total > 0),
+        new("ImportQueries.MissingVmsAsync", ClusterRole, ClusterGrant: ClusterPermissions.Admin,
+            CoveredBy: "the same cluster filter as OrphansAsync (one private method); ImportServiceTests: scoped to administered clusters"),
+        new("ImportQueries.MissingNodesAsync", ClusterRole, ClusterGrant: ClusterPermissions.Admin,
+            CoveredBy: "the same cluster filter (ImportQueries.Administered); ImportServiceTests: a non-admin sees no missing node"),
+        new("ImportService.AdoptAsync", ClusterRole, ClusterGrant: ClusterPermissions.Admin, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<ImportService>().AdoptAsync(c.User, [c.VmId], PrincipalRef.User(w.Bystander.Id), false, default)).Single().Outcome is ImportOutcome.Done or ImportOutcome.Skipped),
+        new("ImportService.RemoveMissingVmsAsync", ClusterRole, ClusterGrant: ClusterPermissions.Admin, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<ImportService>().RemoveMissingVmsAsync(c.User, [c.VmId], default)).Single().Outcome != ImportOutcome.Refused),
+        new("ImportService.RemoveMissingNodesAsync", ClusterRole, ClusterGrant: ClusterPermissions.Admin, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<ImportService>().RemoveMissingNodesAsync(c.User, [await w.NodeIdAsync()], default)).Single().Outcome != ImportOutcome.Refused),
+        // The audit log (product-spec §11): a cluster's entries to its admins; the row's entry is a refusal by the bystander.
+        new("AuditQueries.ListAsync", ClusterRole, ClusterGrant: ClusterPermissions.Admin,
+            Invoke: async (w, c) => (await w.Get<AuditQueries>().ListAsync(c.User, new AuditQuery { ClusterId = w.Cluster.Id, Actor = "bystander" }, default)).Total > 0),
+        new("AuditQueries.ExportCsvAsync", ClusterRole, ClusterGrant: ClusterPermissions.Admin,
+            Invoke: async (w, c) =>
+            {
+                using var csv = new StringWriter();
+                return await w.Get<AuditQueries>().ExportCsvAsync(c.User, new AuditQuery { ClusterId = w.Cluster.Id, Actor = "bystander" }, csv, default) > 0;
+            }),
+        // Search: a VM by its name, for those who may see the VM; never for the others.
+        new("SearchQueries.SuggestAsync", SeeVm, VmGrant: VmPermissions.Power,
+            Invoke: async (w, c) => (await w.Get<SearchQueries>().SuggestAsync(c.User, c.VmName, default)).Any(h => h.Kind == SearchKind.VirtualMachine && h.Label == c.VmName)),
+        new("SearchQueries.SearchAsync", SeeVm, VmGrant: VmPermissions.Power,
+            Invoke: async (w, c) => (await w.Get<SearchQueries>().SearchAsync(c.User, c.VmName, default)).SelectMany(g => g.Hits).Any(h => h.Label == c.VmName)),
     ];
 
     /// <summary>Whether an action got past its permission check (see the i5-actions rows).</summary>
@@ -436,6 +472,15 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.World worl
             _vms = await db.VirtualMachines.OrderBy(v => v.Name).Select(v => new ValueTuple<long, string>(v.Id, v.Name)).ToListAsync();
             NodeName = await db.Nodes.Select(n => n.Name).FirstAsync();
             await build.AddErrorAsync(Cluster, ClusterErrorKind.Timeout, "an old timeout", e => e.ClearedAt = build.Now);
+            db.AuditLog.Add(new AuditEntry { At = build.Now, ActorUserId = Bystander.Id, ActorName = Bystander.UserName!, Action = "vm.start", Outcome = AuditOutcome.Refused, ClusterId = Cluster.Id, ClusterSlug = Slug });
+            await db.SaveChangesAsync();
+        }
+
+        /// <summary>A node of the matrix cluster (present in Ganeti: removing it is always "kept").</summary>
+        public async Task<int> NodeIdAsync()
+        {
+            await using var db = await Contexts.CreateDbContextAsync();
+            return await db.Nodes.Where(n => n.ClusterId == Cluster.Id).Select(n => n.Id).FirstAsync();
         }
 
         private IDbContextFactory<AppDbContext> Contexts => _services.GetRequiredService<IDbContextFactory<AppDbContext>>();

@@ -59,6 +59,7 @@ public sealed class PageAccessMatrixTests : IAsyncLifetime
         ["/templates"] = Audience.SignedIn,
         ["/import"] = Audience.SignedIn,
         ["/search"] = Audience.SignedIn,
+        ["/audit"] = Audience.SignedIn,                   // --- i5-import --- each sees the entries they may (own actions at least)
         ["/profile"] = Audience.SignedIn,
         ["/admin/clusters"] = Audience.Superuser,
         ["/admin/clusters/new"] = Audience.Superuser,
