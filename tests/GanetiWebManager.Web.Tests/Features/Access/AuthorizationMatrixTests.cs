@@ -476,16 +476,12 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.World worl
             await db.SaveChangesAsync();
         }
 
-        /// <summary>A node of the matrix cluster (present in Ganeti: removing it is always "kept").</summary>
-        public async Task<int> NodeIdAsync()
-        {
-            await using var db = await Contexts.CreateDbContextAsync();
-            return await db.Nodes.Where(n => n.ClusterId == Cluster.Id).Select(n => n.Id).FirstAsync();
-        }
-
         private IDbContextFactory<AppDbContext> Contexts => _services.GetRequiredService<IDbContextFactory<AppDbContext>>();
 
-        /// <summary>The node the node rows act on (i5-actions), and the role it has now (so a role "change" sends nothing).</summary>
+        /// <summary>
+        /// The node the node rows act on, and the role it has now (so a role "change" sends nothing). It is present in
+        /// Ganeti, so the import rows' removal of it is always "kept".
+        /// </summary>
         public async Task<int> NodeIdAsync()
         {
             await using var db = await Contexts.CreateDbContextAsync();
