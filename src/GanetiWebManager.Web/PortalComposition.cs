@@ -5,6 +5,7 @@ using GanetiWebManager.Web.Features.Accounts;
 using GanetiWebManager.Web.Features.Clusters;
 using GanetiWebManager.Web.Features.Clusters.Registry;
 using GanetiWebManager.Web.Features.Console;
+using GanetiWebManager.Web.Features.Creation;
 using GanetiWebManager.Web.Features.Health;
 using GanetiWebManager.Web.Features.Jobs;
 using GanetiWebManager.Web.Features.LiveUpdates;
@@ -56,6 +57,7 @@ public static class PortalComposition
         services.AddInventoryViews();
         services.AddQuotas();
         services.AddConsole();
+        services.AddCreation();
         return services;
     }
 
