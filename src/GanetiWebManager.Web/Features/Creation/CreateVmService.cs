@@ -111,8 +111,11 @@ public sealed class CreateVmService(
             .Select(c => new CreateClusterChoice(c.Id, c.Slug, c.Description, WhyUnavailable(c)))];
     }
 
-    /// <summary>The wizard's facts and owners for one cluster; null when the user may not create there.</summary>
-    public async Task<CreateOptions?> GetOptionsAsync(ClaimsPrincipal user, int clusterId, CancellationToken ct = default)
+    /// <summary>
+    /// The wizard's facts and owners for one cluster; null when the user may not create there. When editing a template,
+    /// <paramref name="editingTemplateId"/> keeps its own name from counting as taken.
+    /// </summary>
+    public async Task<CreateOptions?> GetOptionsAsync(ClaimsPrincipal user, int clusterId, long? editingTemplateId = null, CancellationToken ct = default)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var scope = await access.ScopeAsync(db, user, ct);
@@ -143,7 +146,7 @@ public sealed class CreateVmService(
             Owners = owners,
             Unavailable = WhyUnavailable(cluster),
             InstanceNameInUse = (name, token) => InstanceNameInUseAsync(clusterId, name, token),
-            TemplateNameInUse = (name, token) => TemplateNameInUseAsync(clusterId, name, null, token),
+            TemplateNameInUse = (name, token) => TemplateNameInUseAsync(clusterId, name, editingTemplateId, token),
         };
     }
 

@@ -7,8 +7,6 @@ internal static class PlannedSections
 {
     private static readonly Dictionary<string, string> Titles = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["vms/create"] = "Create a virtual machine",
-        ["templates"] = "Templates",
         ["import"] = "Import",
         ["search"] = "Search",
     };
