@@ -65,6 +65,7 @@ public sealed class VmSpecValidator : AbstractValidator<VmSpec>
             .WithMessage(_ => $"Choose one of the cluster's hypervisors ({string.Join(", ", facts.Hypervisors)}).");
 
         RuleFor(s => s.Os)
+            .Cascade(CascadeMode.Stop)
             .Must(os => !string.IsNullOrWhiteSpace(os))
             .WithMessage("Choose an operating system.")
             .Must(os => facts.OperatingSystems.Count == 0 || facts.OperatingSystems.Contains(os!))
@@ -95,9 +96,9 @@ public sealed class VmSpecValidator : AbstractValidator<VmSpec>
             .WithMessage(s => $"The cluster's instance policy does not allow the {s.DiskTemplate} disk template.");
 
         RuleFor(s => s.Disks)
-            .Must(d => d.Count == 0).When(s => s.IsDiskless).WithMessage("A diskless VM has no disks.")
-            .Must(d => d.Count is >= 1 and <= VmSpec.MaxDisks).When(s => !s.IsDiskless).WithMessage($"Give 1 to {VmSpec.MaxDisks} disks.")
-            .Must(d => Within(facts, CreateClusterFacts.DiskCount, d.Count)).When(s => !s.IsDiskless)
+            .Must(d => d.Count == 0).When(s => s.IsDiskless, ApplyConditionTo.CurrentValidator).WithMessage("A diskless VM has no disks.")
+            .Must(d => d.Count is >= 1 and <= VmSpec.MaxDisks).When(s => !s.IsDiskless, ApplyConditionTo.CurrentValidator).WithMessage($"Give 1 to {VmSpec.MaxDisks} disks.")
+            .Must(d => Within(facts, CreateClusterFacts.DiskCount, d.Count)).When(s => !s.IsDiskless, ApplyConditionTo.CurrentValidator)
             .WithMessage(_ => Range(facts, CreateClusterFacts.DiskCount, "The number of disks"));
 
         RuleForEach(s => s.Disks).ChildRules(disk => disk.RuleFor(d => d.SizeMiB)
@@ -112,11 +113,11 @@ public sealed class VmSpecValidator : AbstractValidator<VmSpec>
         {
             nic.RuleFor(n => n.Mode)
                 .Must(m => m is "bridged" or "routed" or "openvswitch")
-                .When(n => string.IsNullOrWhiteSpace(n.Network))
+                .When(n => string.IsNullOrWhiteSpace(n.Network), ApplyConditionTo.CurrentValidator)
                 .WithMessage("Choose the NIC's mode (bridged, routed or openvswitch), or a network.");
             nic.RuleFor(n => n.Link)
                 .Must(l => !string.IsNullOrWhiteSpace(l))
-                .When(n => string.IsNullOrWhiteSpace(n.Network) && n.Mode is "bridged" or "openvswitch")
+                .When(n => string.IsNullOrWhiteSpace(n.Network) && n.Mode is "bridged" or "openvswitch", ApplyConditionTo.CurrentValidator)
                 .WithMessage("Give the link (the bridge or switch) of the NIC, or a network.")
                 .Must(l => l is null || (l.Length <= 64 && !l.Any(char.IsWhiteSpace)))
                 .WithMessage("A link is one word (a bridge or routing table).");
@@ -131,15 +132,15 @@ public sealed class VmSpecValidator : AbstractValidator<VmSpec>
 
         RuleFor(s => s.PrimaryNode)
             .Must(n => facts.Nodes.Any(x => x.Name == n && x.Usable))
-            .When(s => !s.UseIallocator)
+            .When(s => !s.UseIallocator, ApplyConditionTo.CurrentValidator)
             .WithMessage(s => facts.Nodes.FirstOrDefault(x => x.Name == s.PrimaryNode) is { Why: { } why } ? $"{s.PrimaryNode} is {why}: choose another node." : "Choose the primary node.");
 
         RuleFor(s => s.SecondaryNode)
             .Must(n => facts.Nodes.Any(x => x.Name == n && x.Usable))
-            .When(s => !s.UseIallocator && VmSpec.NeedsSecondary(s.DiskTemplate))
+            .When(s => !s.UseIallocator && VmSpec.NeedsSecondary(s.DiskTemplate), ApplyConditionTo.CurrentValidator)
             .WithMessage(s => $"The {s.DiskTemplate} disk template mirrors to a second node: choose the secondary node.")
             .Must((s, n) => n != s.PrimaryNode)
-            .When(s => !s.UseIallocator && VmSpec.NeedsSecondary(s.DiskTemplate))
+            .When(s => !s.UseIallocator && VmSpec.NeedsSecondary(s.DiskTemplate), ApplyConditionTo.CurrentValidator)
             .WithMessage("The secondary node must differ from the primary node.");
 
         RuleFor(s => s.IpCheck)
@@ -190,7 +191,7 @@ public sealed class VmSpecValidator : AbstractValidator<VmSpec>
         // one min/max range. Reported once, on the spec itself (the review step shows it).
         RuleFor(s => s)
             .Must(s => facts.IpolicyViolation(s) is null)
-            .When(s => Within(facts, CreateClusterFacts.MemorySize, s.MaxMemoryMiB) && Within(facts, CreateClusterFacts.CpuCount, s.Vcpus))
+            .When(s => EachWithinBounds(facts, s), ApplyConditionTo.CurrentValidator)
             .WithName("Spec")
             .OverridePropertyName("")
             .WithMessage(s => facts.IpolicyViolation(s) ?? "");
@@ -212,6 +213,12 @@ public sealed class VmSpecValidator : AbstractValidator<VmSpec>
         "migration_mode" => nameof(HvSpec.MigrationMode),
         _ => field.Key,
     };
+
+    /// <summary>Every single value within the policy's overall bounds (else its own rule already says what is wrong).</summary>
+    private static bool EachWithinBounds(CreateClusterFacts facts, VmSpec s) =>
+        Within(facts, CreateClusterFacts.MemorySize, s.MaxMemoryMiB) && Within(facts, CreateClusterFacts.CpuCount, s.Vcpus)
+        && Within(facts, CreateClusterFacts.NicCount, s.Nics.Count)
+        && (s.IsDiskless || (Within(facts, CreateClusterFacts.DiskCount, s.Disks.Count) && s.Disks.All(d => Within(facts, CreateClusterFacts.DiskSize, d.SizeMiB))));
 
     private static bool Within(CreateClusterFacts facts, string key, long value)
     {
@@ -245,23 +252,24 @@ public sealed class CreateVmFormValidator : AbstractValidator<CreateVmForm>
 
         RuleFor(f => f.OwnerKey)
             .Must(key => key is not null && allowedOwnerKeys.Contains(key))
-            .When(f => f.CreateVm)
+            .When(f => f.CreateVm, ApplyConditionTo.CurrentValidator)
             .WithMessage(allowedOwnerKeys.Count == 0 ? "You may not create virtual machines on this cluster as anyone." : "Choose the owner among those offered.");
 
         RuleFor(f => f.InstanceName)
+            .Cascade(CascadeMode.Stop)
             .Must(CreateNames.IsValidInstanceName)
-            .When(f => f.CreateVm)
+            .When(f => f.CreateVm, ApplyConditionTo.CurrentValidator)
             .WithMessage("The name is a host name: lower-case letters, digits and hyphens, in dot-separated labels (e.g. web1 or web1.example.org).")
             .MustAsync(async (name, ct) => !await instanceNameInUse(name!, ct))
-            .When(f => f.CreateVm && CreateNames.IsValidInstanceName(f.InstanceName))
+            .When(f => f.CreateVm && CreateNames.IsValidInstanceName(f.InstanceName), ApplyConditionTo.CurrentValidator)
             .WithMessage(f => $"The cluster already has a virtual machine named {f.InstanceName}.");
 
         RuleFor(f => f.TemplateName)
             .Must(CreateNames.IsValidTemplateName)
-            .When(f => f.SaveTemplate)
+            .When(f => f.SaveTemplate, ApplyConditionTo.CurrentValidator)
             .WithMessage($"Give the template a name (up to {VmTemplate.MaxNameLength} characters, no leading or trailing spaces).")
             .MustAsync(async (name, ct) => !await templateNameInUse(name!, ct))
-            .When(f => f.SaveTemplate && CreateNames.IsValidTemplateName(f.TemplateName))
+            .When(f => f.SaveTemplate && CreateNames.IsValidTemplateName(f.TemplateName), ApplyConditionTo.CurrentValidator)
             .WithMessage(f => $"The cluster already has a template named \"{f.TemplateName}\".");
 
         RuleFor(f => f.TemplateDescription)

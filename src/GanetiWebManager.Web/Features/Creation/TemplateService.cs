@@ -39,7 +39,7 @@ public sealed class TemplateFormValidator : AbstractValidator<TemplateForm>
             .Must(CreateNames.IsValidTemplateName)
             .WithMessage($"Give the template a name (up to {VmTemplate.MaxNameLength} characters, no leading or trailing spaces).")
             .MustAsync(async (name, ct) => !await nameInUse(name!, ct))
-            .When(f => CreateNames.IsValidTemplateName(f.Name))
+            .When(f => CreateNames.IsValidTemplateName(f.Name), ApplyConditionTo.CurrentValidator)
             .WithMessage(f => $"The cluster already has a template named \"{f.Name}\".");
         RuleFor(f => f.Description)
             .MaximumLength(VmTemplate.MaxDescriptionLength)

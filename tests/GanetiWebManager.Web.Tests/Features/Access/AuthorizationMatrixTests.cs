@@ -11,6 +11,8 @@ using GanetiWebManager.Web.Domain.Clusters;
 using GanetiWebManager.Web.Domain.Jobs;
 using GanetiWebManager.Web.Features.Access.Grants;
 using GanetiWebManager.Web.Features.Clusters;
+using GanetiWebManager.Web.Features.Creation;
+using GanetiWebManager.Web.Tests.Features.Creation;
 using GanetiWebManager.Web.Features.Jobs;
 using GanetiWebManager.Web.Features.Nodes;
 using GanetiWebManager.Web.Features.Overview;
@@ -228,6 +230,37 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.World worl
             CoveredBy: "takes no user by design (checks a reset token); AccountPagesFlowTests"),
         new("RegistrationService.RegisterAsync", Everyone,
             CoveredBy: "anonymous by design when Accounts:SelfRegistration is on; the account waits for approval (AccountPagesFlowTests)"),
+        // --- i5-create ---
+        // The create wizard and templates (issue 5 §1–§2): create_vm or cluster admin on the cluster (superusers all);
+        // the owner is the first allowed persona (a VM owner without a cluster grant has none and asks as themself).
+        new("CreateVmService.ListClustersAsync", ClusterRole, ClusterGrant: ClusterPermissions.CreateVm,
+            Invoke: async (w, c) => (await w.Get<CreateVmService>().ListClustersAsync(c.User, default)).Any(x => x.Id == w.Cluster.Id)),
+        new("CreateVmService.GetOptionsAsync", ClusterRole, ClusterGrant: ClusterPermissions.CreateVm,
+            Invoke: async (w, c) => await w.Get<CreateVmService>().GetOptionsAsync(c.User, w.Cluster.Id, null, default) is not null),
+        new("CreateVmService.CreateAsync", ClusterRole, ClusterGrant: ClusterPermissions.CreateVm, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<CreateVmService>().CreateAsync(c.User, await CreationMatrix.FormAsync(w, c.User, c.VmId), default)).Succeeded),
+        new("CreateVmService.GetProgressAsync", [Persona.ClusterAdmin, Persona.Superuser],
+            Invoke: async (w, c) => await w.Get<CreateVmService>().GetProgressAsync(c.User, await CreationMatrix.CreateJobAsync(w, c.VmId), default) is not null),
+        new("CreateVmService.RetryFormAsync", [Persona.ClusterAdmin, Persona.Superuser],
+            Invoke: async (w, c) => await w.Get<CreateVmService>().RetryFormAsync(c.User, await CreationMatrix.CreateJobAsync(w, c.VmId), default) is not null),
+        new("TemplateService.ListAsync", ClusterRole, ClusterGrant: ClusterPermissions.CreateVm,
+            Invoke: async (w, c) => (await w.Get<TemplateService>().ListAsync(c.User, w.Cluster.Id, default)).Any(t => t.Name == CreationMatrix.TemplateName(c.VmId))),
+        new("TemplateService.GetAsync", ClusterRole, ClusterGrant: ClusterPermissions.CreateVm,
+            Invoke: async (w, c) => await w.Get<TemplateService>().GetAsync(c.User, await CreationMatrix.TemplateIdAsync(w, c.VmId), default) is not null),
+        new("TemplateService.UpdateAsync", ClusterRole, ClusterGrant: ClusterPermissions.CreateVm, Mutates: true,
+            Invoke: async (w, c) =>
+            {
+                var id = await CreationMatrix.TemplateIdAsync(w, c.VmId);
+                var form = await CreationMatrix.FormAsync(w, c.User, c.VmId);
+                return (await w.Get<TemplateService>().UpdateAsync(c.User, id, new TemplateForm { Name = $"tpl-edited-{c.VmId}", Spec = form.Spec }, default)).Succeeded;
+            }),
+        new("TemplateService.CopyAsync", ClusterRole, ClusterGrant: ClusterPermissions.CreateVm, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<TemplateService>().CopyAsync(c.User, await CreationMatrix.TemplateIdAsync(w, c.VmId), $"tpl-copy-{c.VmId}", null, default)).Succeeded),
+        new("TemplateService.DeleteAsync", ClusterRole, ClusterGrant: ClusterPermissions.CreateVm, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<TemplateService>().DeleteAsync(c.User, await CreationMatrix.TemplateIdAsync(w, c.VmId), default)).Succeeded),
+        // From a VM: seeing the VM (a grant on it) and create_vm on its cluster; a VM owner without create_vm may not.
+        new("TemplateService.FromVmAsync", ClusterRole, VmGrant: VmPermissions.Power, ClusterGrant: ClusterPermissions.CreateVm, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<TemplateService>().FromVmAsync(c.User, c.VmId, $"tpl-from-{c.VmId}", null, default)).Succeeded),
     ];
 
     /// <summary>The feature services whose public methods the matrix must cover.</summary>
@@ -379,6 +412,7 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.World worl
             _vms = await db.VirtualMachines.OrderBy(v => v.Name).Select(v => new ValueTuple<long, string>(v.Id, v.Name)).ToListAsync();
             NodeName = await db.Nodes.Select(n => n.Name).FirstAsync();
             await build.AddErrorAsync(Cluster, ClusterErrorKind.Timeout, "an old timeout", e => e.ClearedAt = build.Now);
+            await CreationMatrix.SeedTemplatesAsync(this); // i5-create: templates exist before any row measures the tables
         }
 
         private IDbContextFactory<AppDbContext> Contexts => _services.GetRequiredService<IDbContextFactory<AppDbContext>>();
