@@ -199,6 +199,34 @@ public sealed class CreateWizardRealClusterTests(ITestOutputHelper output) : IAs
         await page.ScreenshotAsync(new() { Path = Path.Combine(PortalInBrowserFixture.ArtifactsDirectory, "create-wizard-quota.png"), FullPage = true });
         (await _sandbox.Rapi.GetInstanceNamesAsync()).ShouldNotContain(third);
         (await _sandbox.Rapi.GetInstanceNamesAsync()).Count.ShouldBe(requestsBefore);
+
+        // The template: edited through the wizard, copied, the copy deleted.
+        var template = $"small kvm {_run}";
+        await page.GotoAsync("/templates");
+        await Expect(page.GetByTestId("templates")).ToHaveAttributeAsync("data-interactive", "true");
+        await page.Locator($"[data-testid=template-row][data-name='{template}']").GetByTestId("template-edit").ClickAsync();
+        await Expect(page.GetByTestId("create-wizard")).ToHaveAttributeAsync("data-interactive", "true");
+        await NextAsync(page, "owner");
+        await page.Locator("#template-description").FillAsync("one vCPU, 256 MiB, PXE");
+        await NextAsync(page, "basics");
+        await Fill(page, "#maxmem", "192");
+        await NextAsync(page, "placement");
+        await NextAsync(page, "hypervisor");
+        await NextAsync(page, "review");
+        await page.GetByTestId("wizard-submit").ClickAsync();
+        await Expect(page.GetByTestId("templates-notice")).ToContainTextAsync("saved");
+        var edited = page.Locator($"[data-testid=template-row][data-name='{template}']");
+        await Expect(edited).ToContainTextAsync("192 MiB");
+        await Expect(edited).ToContainTextAsync("one vCPU, 256 MiB, PXE");
+        await edited.GetByTestId("template-copy").ClickAsync();
+        await page.Locator("#copy-name").FillAsync(template + " b");
+        await page.GetByTestId("template-copy-confirm").ClickAsync();
+        var copied = page.Locator($"[data-testid=template-row][data-name='{template} b']");
+        await Expect(copied).ToContainTextAsync("192 MiB");
+        await copied.GetByTestId("template-delete").ClickAsync();
+        await copied.GetByTestId("template-delete-confirm").ClickAsync();
+        await Expect(copied).ToHaveCountAsync(0);
+        await Expect(page.Locator($"[data-testid=template-row][data-name='{template}']")).ToHaveCountAsync(1);
     }
 
     [Fact]
