@@ -14,6 +14,8 @@ using GanetiWebManager.Web.Features.Audit;
 using GanetiWebManager.Web.Features.Import;
 using GanetiWebManager.Web.Features.Search;
 using GanetiWebManager.Web.Features.Clusters;
+using GanetiWebManager.Web.Features.Creation;
+using GanetiWebManager.Web.Tests.Features.Creation;
 using GanetiWebManager.Web.Features.Jobs;
 using GanetiWebManager.Web.Features.Nodes;
 using GanetiWebManager.Web.Features.Overview;
@@ -314,6 +316,37 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.World worl
             Invoke: async (w, c) => (await w.Get<SearchQueries>().SuggestAsync(c.User, c.VmName, default)).Any(h => h.Kind == SearchKind.VirtualMachine && h.Label == c.VmName)),
         new("SearchQueries.SearchAsync", SeeVm, VmGrant: VmPermissions.Power,
             Invoke: async (w, c) => (await w.Get<SearchQueries>().SearchAsync(c.User, c.VmName, default)).SelectMany(g => g.Hits).Any(h => h.Label == c.VmName)),
+        // --- i5-create ---
+        // The create wizard and templates (issue 5 §1–§2): create_vm or cluster admin on the cluster (superusers all);
+        // the owner is the first allowed persona (a VM owner without a cluster grant has none and asks as themself).
+        new("CreateVmService.ListClustersAsync", ClusterRole, ClusterGrant: ClusterPermissions.CreateVm,
+            Invoke: async (w, c) => (await w.Get<CreateVmService>().ListClustersAsync(c.User, default)).Any(x => x.Id == w.Cluster.Id)),
+        new("CreateVmService.GetOptionsAsync", ClusterRole, ClusterGrant: ClusterPermissions.CreateVm,
+            Invoke: async (w, c) => await w.Get<CreateVmService>().GetOptionsAsync(c.User, w.Cluster.Id, null, default) is not null),
+        new("CreateVmService.CreateAsync", ClusterRole, ClusterGrant: ClusterPermissions.CreateVm, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<CreateVmService>().CreateAsync(c.User, await CreationMatrix.FormAsync(w, c.User, c.VmId), default)).Succeeded),
+        new("CreateVmService.GetProgressAsync", [Persona.ClusterAdmin, Persona.Superuser],
+            Invoke: async (w, c) => await w.Get<CreateVmService>().GetProgressAsync(c.User, await CreationMatrix.CreateJobAsync(w, c.VmId), default) is not null),
+        new("CreateVmService.RetryFormAsync", [Persona.ClusterAdmin, Persona.Superuser],
+            Invoke: async (w, c) => await w.Get<CreateVmService>().RetryFormAsync(c.User, await CreationMatrix.CreateJobAsync(w, c.VmId), default) is not null),
+        new("TemplateService.ListAsync", ClusterRole, ClusterGrant: ClusterPermissions.CreateVm,
+            Invoke: async (w, c) => (await w.Get<TemplateService>().ListAsync(c.User, w.Cluster.Id, default)).Any(t => t.Name == CreationMatrix.TemplateName(c.VmId))),
+        new("TemplateService.GetAsync", ClusterRole, ClusterGrant: ClusterPermissions.CreateVm,
+            Invoke: async (w, c) => await w.Get<TemplateService>().GetAsync(c.User, await CreationMatrix.TemplateIdAsync(w, c.VmId), default) is not null),
+        new("TemplateService.UpdateAsync", ClusterRole, ClusterGrant: ClusterPermissions.CreateVm, Mutates: true,
+            Invoke: async (w, c) =>
+            {
+                var id = await CreationMatrix.TemplateIdAsync(w, c.VmId);
+                var form = await CreationMatrix.FormAsync(w, c.User, c.VmId);
+                return (await w.Get<TemplateService>().UpdateAsync(c.User, id, new TemplateForm { Name = $"tpl-edited-{c.VmId}", Spec = form.Spec }, default)).Succeeded;
+            }),
+        new("TemplateService.CopyAsync", ClusterRole, ClusterGrant: ClusterPermissions.CreateVm, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<TemplateService>().CopyAsync(c.User, await CreationMatrix.TemplateIdAsync(w, c.VmId), $"tpl-copy-{c.VmId}", null, default)).Succeeded),
+        new("TemplateService.DeleteAsync", ClusterRole, ClusterGrant: ClusterPermissions.CreateVm, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<TemplateService>().DeleteAsync(c.User, await CreationMatrix.TemplateIdAsync(w, c.VmId), default)).Succeeded),
+        // From a VM: seeing the VM (a grant on it) and create_vm on its cluster; a VM owner without create_vm may not.
+        new("TemplateService.FromVmAsync", ClusterRole, VmGrant: VmPermissions.Power, ClusterGrant: ClusterPermissions.CreateVm, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<TemplateService>().FromVmAsync(c.User, c.VmId, $"tpl-from-{c.VmId}", null, default)).Succeeded),
     ];
 
     /// <summary>Whether an action got past its permission check (see the i5-actions rows).</summary>
@@ -474,6 +507,7 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.World worl
             await build.AddErrorAsync(Cluster, ClusterErrorKind.Timeout, "an old timeout", e => e.ClearedAt = build.Now);
             db.AuditLog.Add(new AuditEntry { At = build.Now, ActorUserId = Bystander.Id, ActorName = Bystander.UserName!, Action = "vm.start", Outcome = AuditOutcome.Refused, ClusterId = Cluster.Id, ClusterSlug = Slug });
             await db.SaveChangesAsync();
+            await CreationMatrix.SeedTemplatesAsync(this); // i5-create: templates exist before any row measures the tables
         }
 
         private IDbContextFactory<AppDbContext> Contexts => _services.GetRequiredService<IDbContextFactory<AppDbContext>>();
