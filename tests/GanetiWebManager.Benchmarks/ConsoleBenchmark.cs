@@ -5,8 +5,10 @@ using System.Net.Sockets;
 using System.Net.WebSockets;
 using GanetiWebManager.Web.Features.Console;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace GanetiWebManager.Benchmarks;
@@ -38,6 +40,7 @@ internal static class ConsoleBenchmark
 
         using var echo = new TcpServer(EchoAsync);
         using var source = new TcpServer(SourceAsync);
+        using var flood = new TcpServer(FloodAsync);
         // One relay process for every test, as one portal serves every console: what JIT-compiles during the
         // throughput test is warm for the CPU figure.
         await using var relayProcess = await ChildProcess.StartRelayAsync();
@@ -47,6 +50,7 @@ internal static class ConsoleBenchmark
         await using var websockifySource = await ChildProcess.StartWebsockifyAsync(source.Port);
         var websockifyEchoTarget = websockifyEcho.For(echo.Port);
         var websockifySourceTarget = websockifySource.For(source.Port);
+        await using var websockifyFlood = await ChildProcess.StartWebsockifyAsync(flood.Port);
 
         Console.WriteLine($"Console relay: {rounds} rounds of {payload >> 20} MiB echoed per path, {rttRounds} round trips of {RttMessageBytes} bytes, {consoles} consoles at 2 Mbit/s for {window.TotalSeconds:0} s");
 
@@ -106,6 +110,48 @@ internal static class ConsoleBenchmark
             ["client+echo CPU ms/MiB: websockify"] = Median("websockify", r => r.OwnCpu),
         }, "relay ≥ 50% of raw and ≥ 3× websockify");
 
+        // One way, server to browser: what a console carries (screen updates; the browser sends only input). The
+        // server writes as fast as the path takes it; the client only reads.
+        var oneWay = new (string Name, Func<Task<IPath>> Connect, ChildProcess? Middle)[]
+        {
+            ("raw", () => TcpPath.ConnectViaAsync(relayProcess.ForwarderPort, flood.Port), relayProcess),
+            ("relay", () => WebSocketPath.ConnectAsync(relayProcess.For(flood.Port).Url), relayProcess),
+            ("websockify", () => WebSocketPath.ConnectAsync(websockifyFlood.For(flood.Port).Url), websockifyFlood),
+        };
+        foreach (var (_, connect, middle) in oneWay)
+        {
+            await DownloadAsync(connect, Math.Min(payload, 64L << 20), middle);
+        }
+
+        var down = oneWay.ToDictionary(p => p.Name, _ => new List<(double Rate, double MiddleCpu, double OwnCpu)>());
+        var downRelayToRaw = new List<double>();
+        var downRelayToWebsockify = new List<double>();
+        for (var round = 0; round < rounds; round++)
+        {
+            for (var k = 0; k < oneWay.Length; k++)
+            {
+                var (name, connect, middle) = oneWay[(k + round) % oneWay.Length];
+                down[name].Add(await DownloadAsync(connect, payload, middle));
+            }
+
+            downRelayToRaw.Add(100 * down["relay"][round].Rate / down["raw"][round].Rate);
+            downRelayToWebsockify.Add(down["relay"][round].Rate / down["websockify"][round].Rate);
+        }
+
+        double DownMedian(string name, Func<(double Rate, double MiddleCpu, double OwnCpu), double> figure) =>
+            Math.Round(Measure.Median(down[name].Select(figure).ToList()), 2);
+        add("console: one way, server to browser (MiB/s; medians of the rounds)", new()
+        {
+            ["raw TCP copy in the middle"] = DownMedian("raw", r => r.Rate),
+            ["portal relay"] = DownMedian("relay", r => r.Rate),
+            ["websockify"] = DownMedian("websockify", r => r.Rate),
+            ["relay / raw (%)"] = Math.Round(Measure.Median(downRelayToRaw), 1),
+            ["relay / websockify (x)"] = Math.Round(Measure.Median(downRelayToWebsockify), 2),
+            ["middle CPU ms/MiB: raw copy"] = DownMedian("raw", r => r.MiddleCpu),
+            ["middle CPU ms/MiB: relay"] = DownMedian("relay", r => r.MiddleCpu),
+            ["middle CPU ms/MiB: websockify"] = DownMedian("websockify", r => r.MiddleCpu),
+        }, "figures (the direction a console's screen takes)");
+
         var rawRtt = await RoundTripAsync(() => TcpPath.ConnectAsync(echo.Port), rttRounds);
         var relayRtt = await RoundTripAsync(() => WebSocketPath.ConnectAsync(relayEcho.Url), rttRounds);
         var websockifyRtt = await RoundTripAsync(() => WebSocketPath.ConnectAsync(websockifyEchoTarget.Url), rttRounds);
@@ -143,7 +189,8 @@ internal static class ConsoleBenchmark
         var which = rest.Length > 0 ? rest[0] : "relay";
         var mib = rest.Length > 1 ? long.Parse(rest[1], CultureInfo.InvariantCulture) : 4096;
         using var echo = new TcpServer(EchoAsync);
-        await using var middle = which == "websockify" ? await ChildProcess.StartWebsockifyAsync(echo.Port) : await ChildProcess.StartRelayAsync();
+        await using var middle = which == "websockify" ? await ChildProcess.StartWebsockifyAsync(echo.Port)
+            : await ChildProcess.StartRelayAsync(which == "relay-64k" ? ["--large-blocks"] : []);
         Console.WriteLine($"middle pid {middle.Id}");
         await Task.Delay(TimeSpan.FromSeconds(2));
         Func<Task<IPath>> connect = which switch
@@ -165,6 +212,10 @@ internal static class ConsoleBenchmark
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        if (args.Contains("--large-blocks"))
+        {
+            builder.Services.AddSingleton<IMemoryPoolFactory<byte>, LargeBlockPoolFactory>();
+        }
 
         var app = builder.Build();
         app.UseWebSockets();
@@ -221,6 +272,34 @@ internal static class ConsoleBenchmark
         var middleCpu = (middle?.CpuTime() ?? TimeSpan.Zero) - middleBefore;
         var ownCpu = Process.GetCurrentProcess().TotalProcessorTime - ownBefore;
         return (Math.Round(mib / watch.Elapsed.TotalSeconds, 1), middleCpu.TotalMilliseconds / mib, ownCpu.TotalMilliseconds / mib);
+    }
+
+    // One way: the client only reads until it has the payload, then closes; as ThroughputAsync otherwise.
+    private static async Task<(double MiBPerSecond, double MiddleCpuMsPerMiB, double OwnCpuMsPerMiB)> DownloadAsync(
+        Func<Task<IPath>> connect, long payload, ChildProcess? middle)
+    {
+        await using var path = await connect();
+        var middleBefore = middle?.CpuTime() ?? TimeSpan.Zero;
+        var ownBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var watch = Stopwatch.StartNew();
+        var buffer = new byte[ChunkBytes];
+        long received = 0;
+        while (received < payload)
+        {
+            var n = await path.ReceiveAsync(buffer);
+            if (n == 0)
+            {
+                throw new InvalidOperationException($"The path closed after {received} of {payload} bytes.");
+            }
+
+            received += n;
+        }
+
+        var elapsed = watch.Elapsed;
+        var mib = payload / (double)(1 << 20);
+        var middleCpu = (middle?.CpuTime() ?? TimeSpan.Zero) - middleBefore;
+        var ownCpu = Process.GetCurrentProcess().TotalProcessorTime - ownBefore;
+        return (Math.Round(mib / elapsed.TotalSeconds, 1), middleCpu.TotalMilliseconds / mib, ownCpu.TotalMilliseconds / mib);
     }
 
     private static async Task<double> RoundTripAsync(Func<Task<IPath>> connect, int rounds)
@@ -306,6 +385,17 @@ internal static class ConsoleBenchmark
         while ((n = await stream.ReadAsync(buffer, ct)) > 0)
         {
             await stream.WriteAsync(buffer.AsMemory(0, n), ct);
+        }
+    }
+
+    // As fast as the connection takes it, until the client goes away.
+    private static async Task FloodAsync(NetworkStream stream, CancellationToken ct)
+    {
+        var chunk = new byte[ChunkBytes];
+        Random.Shared.NextBytes(chunk);
+        while (true)
+        {
+            await stream.WriteAsync(chunk, ct);
         }
     }
 
@@ -570,7 +660,7 @@ internal static class ConsoleBenchmark
         public (ChildProcess Process, string Url) For(int target) =>
             (this, _url.EndsWith("/relay", StringComparison.Ordinal) ? $"{_url}/{target}" : _url);
 
-        public static async Task<ChildProcess> StartRelayAsync()
+        public static async Task<ChildProcess> StartRelayAsync(string[]? extra = null)
         {
             var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardInput = true, RedirectStandardOutput = true };
             var self = typeof(ConsoleBenchmark).Assembly.Location;
@@ -580,6 +670,10 @@ internal static class ConsoleBenchmark
             }
 
             start.ArgumentList.Add("serve-relay");
+            foreach (var argument in extra ?? [])
+            {
+                start.ArgumentList.Add(argument);
+            }
             // As the portal runs: server GC (the web SDK's default).
             start.Environment["DOTNET_gcServer"] = "1";
             var process = Process.Start(start)!;
