@@ -28,6 +28,7 @@ internal static class ConsoleBenchmark
 {
     private const int ChunkBytes = 64 * 1024;
     private const int RttMessageBytes = 32;
+    private const string SpinLimitVariable = "DOTNET_ThreadPool_UnfairSemaphoreSpinLimit";
     private const int ConsoleBytesPerTick = 25_000; // every 100 ms: 250 kB/s = 2 Mbit/s per console
 
     public static async Task<int> RunAsync(bool shortForm, Action<string, Dictionary<string, double>, string> add)
@@ -46,6 +47,10 @@ internal static class ConsoleBenchmark
         await using var relayProcess = await ChildProcess.StartRelayAsync();
         var relayEcho = relayProcess.For(echo.Port);
         var relaySource = relayProcess.For(source.Port);
+        // The same relay with the thread pool's spin-waiting off (DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0): a
+        // site setting, not the runtime's default, so it is printed beside the default rather than instead of it.
+        await using var quietProcess = await ChildProcess.StartRelayAsync(environment: new() { [SpinLimitVariable] = "0" });
+        var quietEcho = quietProcess.For(echo.Port);
         await using var websockifyEcho = await ChildProcess.StartWebsockifyAsync(echo.Port);
         await using var websockifySource = await ChildProcess.StartWebsockifyAsync(source.Port);
         var websockifyEchoTarget = websockifyEcho.For(echo.Port);
@@ -64,6 +69,7 @@ internal static class ConsoleBenchmark
             ("direct", () => TcpPath.ConnectAsync(echo.Port), null),
             ("raw", () => TcpPath.ConnectViaAsync(relayProcess.ForwarderPort, echo.Port), relayProcess),
             ("relay", () => WebSocketPath.ConnectAsync(relayEcho.Url), relayProcess),
+            ("relay, spinning off", () => WebSocketPath.ConnectAsync(quietEcho.Url), quietProcess),
             ("websockify", () => WebSocketPath.ConnectAsync(websockifyEchoTarget.Url), websockifyEcho),
         };
         foreach (var (_, connect, middle) in paths)
@@ -75,6 +81,8 @@ internal static class ConsoleBenchmark
         var relayToRaw = new List<double>();
         var relayToWebsockify = new List<double>();
         var rawToWebsockify = new List<double>();
+        var quietToRaw = new List<double>();
+        var quietToWebsockify = new List<double>();
         for (var round = 0; round < rounds; round++)
         {
             for (var k = 0; k < paths.Length; k++)
@@ -86,6 +94,8 @@ internal static class ConsoleBenchmark
             relayToRaw.Add(100 * results["relay"][round].Rate / results["raw"][round].Rate);
             relayToWebsockify.Add(results["relay"][round].Rate / results["websockify"][round].Rate);
             rawToWebsockify.Add(results["raw"][round].Rate / results["websockify"][round].Rate);
+            quietToRaw.Add(100 * results["relay, spinning off"][round].Rate / results["raw"][round].Rate);
+            quietToWebsockify.Add(results["relay, spinning off"][round].Rate / results["websockify"][round].Rate);
         }
 
         double Median(string name, Func<(double Rate, double MiddleCpu, double OwnCpu), double> figure) =>
@@ -95,14 +105,18 @@ internal static class ConsoleBenchmark
             ["direct loopback TCP (reference)"] = Median("direct", r => r.Rate),
             ["raw TCP copy in the middle"] = Median("raw", r => r.Rate),
             ["portal relay"] = Median("relay", r => r.Rate),
+            ["portal relay, spinning off"] = Median("relay, spinning off", r => r.Rate),
             ["websockify"] = Median("websockify", r => r.Rate),
             ["relay / raw (%)"] = Math.Round(Measure.Median(relayToRaw), 1),
             ["relay / websockify (x)"] = Math.Round(Measure.Median(relayToWebsockify), 2),
             // No relay in this position can beat a plain copy: raw / websockify bounds relay / websockify.
+            ["relay, spinning off / raw (%)"] = Math.Round(Measure.Median(quietToRaw), 1),
+            ["relay, spinning off / websockify (x)"] = Math.Round(Measure.Median(quietToWebsockify), 2),
             ["raw / websockify (x, the ceiling)"] = Math.Round(Measure.Median(rawToWebsockify), 2),
             // Where the CPU goes (ms of CPU per MiB echoed): the process in the middle, and this one (client, echo).
             ["middle CPU ms/MiB: raw copy"] = Median("raw", r => r.MiddleCpu),
             ["middle CPU ms/MiB: relay"] = Median("relay", r => r.MiddleCpu),
+            ["middle CPU ms/MiB: relay, spinning off"] = Median("relay, spinning off", r => r.MiddleCpu),
             ["middle CPU ms/MiB: websockify"] = Median("websockify", r => r.MiddleCpu),
             ["client+echo CPU ms/MiB: direct"] = Median("direct", r => r.OwnCpu),
             ["client+echo CPU ms/MiB: raw copy"] = Median("raw", r => r.OwnCpu),
@@ -154,40 +168,62 @@ internal static class ConsoleBenchmark
 
         var rawRtt = await RoundTripAsync(() => TcpPath.ConnectAsync(echo.Port), rttRounds);
         var relayRtt = await RoundTripAsync(() => WebSocketPath.ConnectAsync(relayEcho.Url), rttRounds);
+        var quietRtt = await RoundTripAsync(() => WebSocketPath.ConnectAsync(quietEcho.Url), rttRounds);
         var websockifyRtt = await RoundTripAsync(() => WebSocketPath.ConnectAsync(websockifyEchoTarget.Url), rttRounds);
         add("console: round trip p50 (ms)", new()
         {
             ["raw loopback TCP"] = Math.Round(rawRtt, 3),
             ["portal relay"] = Math.Round(relayRtt, 3),
             ["websockify"] = Math.Round(websockifyRtt, 3),
+            ["portal relay, spinning off"] = Math.Round(quietRtt, 3),
             ["added by the relay"] = Math.Round(relayRtt - rawRtt, 3),
+            ["added by the relay, spinning off"] = Math.Round(quietRtt - rawRtt, 3),
             ["added by websockify"] = Math.Round(websockifyRtt - rawRtt, 3),
         }, "relay adds ≤ 1 ms");
 
         var (relayCpu, relayRate) = await ConsolesCpuAsync(relaySource, consoles, window);
+        var (quietCpu, quietRate) = await ConsolesCpuAsync(quietProcess.For(source.Port), consoles, window);
         var (websockifyCpu, websockifyRate) = await ConsolesCpuAsync(websockifySourceTarget, consoles, window);
         add($"console: CPU with {consoles} consoles at 2 Mbit/s (% of one core)", new()
         {
             ["portal relay"] = Math.Round(relayCpu, 1),
+            ["portal relay, spinning off"] = Math.Round(quietCpu, 1),
             ["websockify"] = Math.Round(websockifyCpu, 1),
             ["relay: delivered Mbit/s (all)"] = Math.Round(relayRate, 1),
+            ["relay, spinning off: delivered Mbit/s"] = Math.Round(quietRate, 1),
             ["websockify: delivered Mbit/s (all)"] = Math.Round(websockifyRate, 1),
         }, "figures; 200 Mbit/s offered");
 
         // A relay that loses bytes fails the run (checked in the copies above); the rest are figures.
         var offered = consoles * 2.0;
-        return relayRate < 0.9 * offered ? 1 : 0;
+        return relayRate < 0.9 * offered || quietRate < 0.9 * offered ? 1 : 0;
     }
 
     /// <summary>
-    /// <c>--console-soak [direct|raw|relay|websockify] [MiB]</c>: echoes through one path only, printing the middle
-    /// process's id first, so that a profiler (perf) can be attached to it for the whole copy.
+    /// <c>--console-soak [direct|raw|relay|relay-64k|websockify] [MiB]</c>: echoes through one path only, printing
+    /// the middle process's id first, so that a profiler (perf) can be attached to it for the whole copy;
+    /// <c>--console-soak consoles|consoles-spinning-off|consoles-websockify [seconds]</c>: the 100-console CPU figure alone.
     /// </summary>
     public static async Task<int> SoakAsync(string[] args)
     {
         var rest = args.SkipWhile(a => a != "--console-soak").Skip(1).ToArray();
         var which = rest.Length > 0 ? rest[0] : "relay";
         var mib = rest.Length > 1 ? long.Parse(rest[1], CultureInfo.InvariantCulture) : 4096;
+        if (which is "consoles" or "consoles-spinning-off" or "consoles-websockify")
+        {
+            using var source = new TcpServer(SourceAsync);
+            await using var process = which switch
+            {
+                "consoles" => await ChildProcess.StartRelayAsync(),
+                "consoles-spinning-off" => await ChildProcess.StartRelayAsync(environment: new() { [SpinLimitVariable] = "0" }),
+                _ => await ChildProcess.StartWebsockifyAsync(source.Port),
+            };
+            Console.WriteLine($"middle pid {process.Id}");
+            var (cpu, delivered) = await ConsolesCpuAsync(process.For(source.Port), 100, TimeSpan.FromSeconds(mib));
+            Console.WriteLine($"{which}: {cpu:0.0} % of a core, {delivered:0.0} Mbit/s delivered");
+            return 0;
+        }
+
         using var echo = new TcpServer(EchoAsync);
         await using var middle = which == "websockify" ? await ChildProcess.StartWebsockifyAsync(echo.Port)
             : await ChildProcess.StartRelayAsync(which == "relay-64k" ? ["--large-blocks"] : []);
@@ -660,7 +696,7 @@ internal static class ConsoleBenchmark
         public (ChildProcess Process, string Url) For(int target) =>
             (this, _url.EndsWith("/relay", StringComparison.Ordinal) ? $"{_url}/{target}" : _url);
 
-        public static async Task<ChildProcess> StartRelayAsync(string[]? extra = null)
+        public static async Task<ChildProcess> StartRelayAsync(string[]? extra = null, Dictionary<string, string>? environment = null)
         {
             var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardInput = true, RedirectStandardOutput = true };
             var self = typeof(ConsoleBenchmark).Assembly.Location;
@@ -676,6 +712,12 @@ internal static class ConsoleBenchmark
             }
             // As the portal runs: server GC (the web SDK's default).
             start.Environment["DOTNET_gcServer"] = "1";
+            // Unless asked for, the runtime's default spinning, whatever this process was started with.
+            start.Environment.Remove(SpinLimitVariable);
+            foreach (var (name, value) in environment ?? [])
+            {
+                start.Environment[name] = value;
+            }
             var process = Process.Start(start)!;
             var url = await process.StandardOutput.ReadLineAsync() ?? throw new InvalidOperationException("The relay process did not start.");
             var forwarder = await process.StandardOutput.ReadLineAsync() ?? throw new InvalidOperationException("The relay process did not start.");
