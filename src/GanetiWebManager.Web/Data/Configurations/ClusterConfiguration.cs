@@ -22,7 +22,12 @@ internal sealed class ClusterConfiguration : IEntityTypeConfiguration<Cluster>
 
         builder.OwnsOne(c => c.DefaultQuota);
         builder.Navigation(c => c.DefaultQuota).IsRequired();
-        builder.OwnsOne(c => c.Info, info => info.Property(i => i.Parameters).HasColumnType("jsonb"));
+        builder.OwnsOne(c => c.Info, info =>
+        {
+            info.Property(i => i.Parameters).HasColumnType("jsonb");
+            // A default, so that rows written without it (raw SQL inserts, older code) start with an empty OS list.
+            info.Property(i => i.OperatingSystems).HasDefaultValueSql("'{}'::text[]");
+        });
         builder.Navigation(c => c.Info).IsRequired();
         builder.OwnsOne(c => c.Sync, sync =>
         {

@@ -259,8 +259,15 @@ public sealed class CreateVmService(
         entry.GroupId = owner.Value.GroupId;
         entry.After = AuditEntries.State(new
         {
-            form.Spec.Hypervisor, form.Spec.Os, form.Spec.Vcpus, form.Spec.MinMemoryMiB, form.Spec.MaxMemoryMiB, form.Spec.DiskTemplate,
-            Disks = form.Spec.Disks.Select(d => d.SizeMiB), NicCount = form.Spec.Nics.Count, form.Spec.Start,
+            form.Spec.Hypervisor,
+            form.Spec.Os,
+            form.Spec.Vcpus,
+            form.Spec.MinMemoryMiB,
+            form.Spec.MaxMemoryMiB,
+            form.Spec.DiskTemplate,
+            Disks = form.Spec.Disks.Select(d => d.SizeMiB),
+            NicCount = form.Spec.Nics.Count,
+            form.Spec.Start,
             Template = templateId is null ? null : form.TemplateName,
         });
         entry.Reason = result.Submission == JobSubmission.Rejected ? $"Ganeti refused: {result.Message}" : null;

@@ -43,7 +43,10 @@ internal static class CreationMatrix
         await using var db = await world.Get<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
         var request = new GanetiWebManager.Rapi.Requests.CreateInstanceRequest
         {
-            Name = $"mxfailed{vmId}", DiskTemplate = "diskless", OsType = "noop", PrimaryNode = world.NodeName,
+            Name = $"mxfailed{vmId}",
+            DiskTemplate = "diskless",
+            OsType = "noop",
+            PrimaryNode = world.NodeName,
             Tags = ["gwm:owner:user:bystander"],
         };
         var job = new GanetiWebManager.Web.Domain.Jobs.Job
