@@ -6,6 +6,7 @@ using GanetiWebManager.Web.Features.Audit;
 using GanetiWebManager.Web.Features.Clusters;
 using GanetiWebManager.Web.Features.Clusters.Registry;
 using GanetiWebManager.Web.Features.Console;
+using GanetiWebManager.Web.Features.Creation;
 using GanetiWebManager.Web.Features.Health;
 using GanetiWebManager.Web.Features.Import;
 using GanetiWebManager.Web.Features.Jobs;
@@ -58,7 +59,9 @@ public static class PortalComposition
         services.AddInventoryViews();
         services.AddQuotas();
         services.AddConsole();
+        Features.VirtualMachines.Actions.LifecycleActionsServiceCollectionExtensions.AddLifecycleActions(services);
         services.AddImportAuditAndSearch();
+        services.AddCreation();
         return services;
     }
 

@@ -34,6 +34,14 @@ public static class BenchmarkRunner
             return consoleFailures == 0 ? 0 : 1;
         }
 
+        if (args.Contains("--actions"))
+        {
+            var actionReport = new Report(shortForm);
+            var actionFailures = await ActionBenchmark.RunAsync(shortForm, actionReport.Add);
+            actionReport.Print();
+            return actionFailures == 0 ? 0 : 1;
+        }
+
         var syncOnly = args.Contains("--sync-only"); // a quicker loop while working on the sync
         var sizes = shortForm ? new[] { (Clusters: 2, Instances: 2000) } : syncOnly ? [(10, 5000)] : [(10, 5000), (20, 5000)];
         var resyncRounds = shortForm ? 3 : 7;
@@ -69,6 +77,7 @@ public static class BenchmarkRunner
         {
             failures += await SandboxAsync(shortForm, report);
             failures += await ConsoleBenchmark.RunAsync(shortForm, report.Add);
+            failures += await ActionBenchmark.RunAsync(shortForm, report.Add);
         }
 
         report.Print();

@@ -139,4 +139,18 @@ public static class JobOperations
     public const string InstanceReinstall = "instance.reinstall";
     public const string InstanceTagsAdd = "instance.tags.add";
     public const string InstanceTagsRemove = "instance.tags.remove";
+
+    // --- i5-actions ---
+    public const string InstanceModify = "instance.modify";
+    public const string InstanceRename = "instance.rename";
+    public const string InstanceRemove = "instance.remove";
+    public const string InstanceMigrate = "instance.migrate";
+    public const string InstanceFailover = "instance.failover";
+    public const string InstanceReplaceDisks = "instance.replace-disks";
+    public const string NodeSetRole = "node.role";
+    public const string NodeMigrate = "node.migrate";
+    public const string NodeEvacuate = "node.evacuate";
+    public const string ClusterRedistributeConfig = "cluster.redistribute-config";
+    public const string ClusterTagsAdd = "cluster.tags.add";
+    public const string ClusterTagsRemove = "cluster.tags.remove";
 }

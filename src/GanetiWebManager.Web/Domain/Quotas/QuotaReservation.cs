@@ -51,6 +51,9 @@ public enum QuotaPurpose
 {
     Create,
     Start,
+
+    /// <summary>A modify that raises memory, vCPUs or disk (settled after the grace period: the mirror shows no single sign of it).</summary>
+    Modify,
 }
 
 public enum QuotaReservationState

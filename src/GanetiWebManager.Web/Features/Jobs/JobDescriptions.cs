@@ -14,6 +14,20 @@ public static class JobDescriptions
         [JobOperations.InstanceCreate] = "Create",
         [JobOperations.InstanceTagsAdd] = "Add tags",
         [JobOperations.InstanceTagsRemove] = "Remove tags",
+
+        // --- i5-actions ---
+        [JobOperations.InstanceModify] = "Modify",
+        [JobOperations.InstanceRename] = "Rename",
+        [JobOperations.InstanceRemove] = "Delete",
+        [JobOperations.InstanceMigrate] = "Migrate",
+        [JobOperations.InstanceFailover] = "Fail over",
+        [JobOperations.InstanceReplaceDisks] = "Replace disks",
+        [JobOperations.NodeSetRole] = "Change role",
+        [JobOperations.NodeMigrate] = "Migrate all primaries",
+        [JobOperations.NodeEvacuate] = "Evacuate",
+        [JobOperations.ClusterRedistributeConfig] = "Redistribute configuration",
+        [JobOperations.ClusterTagsAdd] = "Add cluster tags",
+        [JobOperations.ClusterTagsRemove] = "Remove cluster tags",
     };
 
     /// <summary>

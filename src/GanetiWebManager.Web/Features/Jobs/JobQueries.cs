@@ -62,7 +62,8 @@ public sealed class JobQueries(IDbContextFactory<AppDbContext> contextFactory, C
 
         if (query.NodeId is { } nodeId)
         {
-            jobs = jobs.Where(j => j.NodeId == nodeId);
+            // A node's jobs include the moves its migrate or evacuate started (child jobs act on the VMs).
+            jobs = jobs.Where(j => j.NodeId == nodeId || (j.ParentJobId != null && db.Jobs.Any(p => p.Id == j.ParentJobId && p.NodeId == nodeId)));
         }
 
         var total = await jobs.CountAsync(ct);

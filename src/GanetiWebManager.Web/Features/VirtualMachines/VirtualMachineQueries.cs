@@ -93,6 +93,35 @@ public sealed class VirtualMachineQueries(IDbContextFactory<AppDbContext> contex
             pageSize);
     }
 
+    /// <summary>At most this many VMs are selected by "select all matching" (a bulk action runs them one by one).</summary>
+    public const int MaxSelection = 1000;
+
+    /// <summary>
+    /// "Select all matching": the ids (and names) of the VMs the list's filters match, as the user may see them,
+    /// in the list's order, up to <see cref="MaxSelection"/>; <c>Total</c> says how many matched in all.
+    /// </summary>
+    public async Task<VmSelection> MatchingIdsAsync(ClaimsPrincipal user, VmQuery query, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var scope = await access.ScopeAsync(db, user, ct);
+        if (!scope.IsAuthenticated)
+        {
+            return new VmSelection([], new Dictionary<long, string>(), 0);
+        }
+
+        var filtered = (await FilterAsync(db, query, ct))?.VisibleTo(db, scope);
+        if (filtered is null)
+        {
+            return new VmSelection([], new Dictionary<long, string>(), 0);
+        }
+
+        var total = await filtered.CountAsync(ct);
+        var ids = await PageIds(db, filtered, query.Sort, query.Descending).Take(MaxSelection).ToListAsync(ct);
+        var names = await db.VirtualMachines.AsNoTracking().Where(v => ids.Contains(v.Id)).ToDictionaryAsync(v => v.Id, v => v.Name, ct);
+        return new VmSelection(ids, names, total);
+    }
+
     /// <summary>The VM <paramref name="name"/> of cluster <paramref name="clusterSlug"/>, or null when there is none.</summary>
     public async Task<VmDetail?> GetAsync(ClaimsPrincipal user, string clusterSlug, string name, CancellationToken ct)
     {
@@ -406,6 +435,9 @@ public sealed class VirtualMachineQueries(IDbContextFactory<AppDbContext> contex
         }
     }
 }
+
+/// <summary>The VMs "select all matching" chose (at most <see cref="VirtualMachineQueries.MaxSelection"/>) and how many matched.</summary>
+public sealed record VmSelection(IReadOnlyList<long> Ids, IReadOnlyDictionary<long, string> Names, int Total);
 
 public enum OwnerKind
 {

@@ -11,8 +11,9 @@ public sealed partial class VmDetailPage
 {
     // "console" (power holders) and "permissions" (VM admins) come last, in that order: VM admin implies power,
     // so whenever the console tab is hidden the permissions tab is too, and hiding never shifts other indexes.
-    private static readonly string[] TabKeys = ["overview", "disks", "jobs", "console", "permissions", "log"];
-    private static readonly string[] TabTitles = ["Overview", "Disks & NICs", "Jobs", "Console", "Permissions", "Log"];
+    // "manage" is shown to everyone who sees the VM (it says what they may not do), so it never shifts the others.
+    private static readonly string[] TabKeys = ["overview", "disks", "jobs", "manage", "console", "permissions", "log"];
+    private static readonly string[] TabTitles = ["Overview", "Disks & NICs", "Jobs", "Manage", "Console", "Permissions", "Log"];
 
     [Inject]
     private VirtualMachineQueries Vms { get; set; } = default!;

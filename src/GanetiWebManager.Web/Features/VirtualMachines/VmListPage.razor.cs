@@ -20,6 +20,10 @@ public sealed partial class VmListPage
         new(VmQuery.StatusPendingDelete, "pending delete"),
     ];
 
+    // The bulk selection (id → name): a field of the page, so it survives paging, sorting and filtering (the page
+    // component stays while only its query string changes).
+    private readonly Dictionary<long, string> _selected = [];
+
     private string? _searchText;
     private string? _shownSearch;
     private VmFilterOptions? _options;
@@ -162,6 +166,21 @@ public sealed partial class VmListPage
     {
         Go(Query with { Page = page });
         return Task.CompletedTask;
+    }
+
+    private void Select(IReadOnlyList<(long Id, string Name, bool Selected)> rows)
+    {
+        foreach (var (id, name, selected) in rows)
+        {
+            if (selected)
+            {
+                _selected[id] = name;
+            }
+            else
+            {
+                _selected.Remove(id);
+            }
+        }
     }
 
     private static Dictionary<string, object> Aria(string label) => new() { ["aria-label"] = label };

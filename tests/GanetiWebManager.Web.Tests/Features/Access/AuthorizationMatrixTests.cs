@@ -14,6 +14,8 @@ using GanetiWebManager.Web.Features.Audit;
 using GanetiWebManager.Web.Features.Import;
 using GanetiWebManager.Web.Features.Search;
 using GanetiWebManager.Web.Features.Clusters;
+using GanetiWebManager.Web.Features.Creation;
+using GanetiWebManager.Web.Tests.Features.Creation;
 using GanetiWebManager.Web.Features.Jobs;
 using GanetiWebManager.Web.Features.Nodes;
 using GanetiWebManager.Web.Features.Overview;
@@ -231,6 +233,56 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.World worl
             CoveredBy: "takes no user by design (checks a reset token); AccountPagesFlowTests"),
         new("RegistrationService.RegisterAsync", Everyone,
             CoveredBy: "anonymous by design when Accounts:SelfRegistration is on; the account waits for approval (AccountPagesFlowTests)"),
+        // --- i5-actions ---
+        // A call counts as allowed when it got past the permission check: an allowed caller may still be stopped by
+        // the VM's state, disk template or input (those refusals never start with "You do not have"), and the
+        // inputs below are chosen so that nothing is sent that would change the fake cluster for later rows.
+        new("VmManageService.GetStateAsync", SeeVm, VmGrant: VmPermissions.Power,
+            Invoke: async (w, c) => await w.Get<VmManageService>().GetStateAsync(c.User, c.VmId) is not null),
+        new("VmManageService.PreviewModifyAsync", ActOnVm, VmGrant: VmPermissions.Modify,
+            Invoke: async (w, c) => await w.Get<VmManageService>().PreviewModifyAsync(c.User, c.VmId, new VmModification { MemoryMiB = 1024 }) is not null),
+        new("VmManageService.ModifyAsync", ActOnVm, VmGrant: VmPermissions.Modify, Mutates: true,
+            Invoke: async (w, c) => PastPermission(await w.Get<VmManageService>().ModifyAsync(c.User, c.VmId, new VmModification { MemoryMiB = 32 }, rebootAfter: false))),
+        new("VmManageService.RenameAsync", ActOnVm, VmGrant: VmPermissions.Modify, Mutates: true,
+            Invoke: async (w, c) => PastPermission(await w.Get<VmManageService>().RenameAsync(c.User, c.VmId, c.VmName, false, false))),
+        new("VmManageService.ReinstallAsync", ActOnVm, VmGrant: VmPermissions.Remove, Mutates: true,
+            Invoke: async (w, c) => PastPermission(await w.Get<VmManageService>().ReinstallAsync(c.User, c.VmId, "not an os!", start: false))),
+        new("VmManageService.DeleteAsync", ActOnVm, VmGrant: VmPermissions.Remove, Mutates: true,
+            Invoke: async (w, c) => PastPermission(await w.Get<VmManageService>().DeleteAsync(c.User, c.VmId, c.VmName + "-not-typed"))),
+        new("VmManageService.AddTagsAsync", ActOnVm, VmGrant: VmPermissions.Tags, Mutates: true,
+            Invoke: async (w, c) => PastPermission(await w.Get<VmManageService>().AddTagsAsync(c.User, c.VmId, ["matrix-tag"]))),
+        new("VmManageService.RemoveTagsAsync", ActOnVm, VmGrant: VmPermissions.Tags, Mutates: true,
+            Invoke: async (w, c) => PastPermission(await w.Get<VmManageService>().RemoveTagsAsync(c.User, c.VmId, ["matrix-tag-absent"]))),
+        new("VmManageService.SetNotesAsync", ActOnVm, VmGrant: VmPermissions.Modify, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<VmManageService>().SetNotesAsync(c.User, c.VmId, $"notes of {c.Persona}")).Succeeded),
+        // Migrate, failover and replace disks are cluster permissions (product-spec §3); the lock binds owners only.
+        new("VmManageService.MigrateAsync", ClusterRole, ClusterGrant: ClusterPermissions.Migrate, Mutates: true,
+            Invoke: async (w, c) => PastPermission(await w.Get<VmManageService>().MigrateAsync(c.User, c.VmId, live: true, targetNode: "no-such-node"))),
+        new("VmManageService.FailoverAsync", ClusterRole, ClusterGrant: ClusterPermissions.Migrate, Mutates: true,
+            Invoke: async (w, c) => PastPermission(await w.Get<VmManageService>().FailoverAsync(c.User, c.VmId, targetNode: "no-such-node"))),
+        new("VmManageService.ReplaceDisksAsync", ClusterRole, ClusterGrant: ClusterPermissions.ReplaceDisks, Mutates: true,
+            Invoke: async (w, c) => PastPermission(await w.Get<VmManageService>().ReplaceDisksAsync(c.User, c.VmId, Rapi.Requests.ReplaceDisksMode.ReplaceNewSecondary, w.NodeName))),
+        new("VmManageService.SetLockedAsync", ClusterRole, ClusterGrant: ClusterPermissions.Admin, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<VmManageService>().SetLockedAsync(c.User, c.VmId, true)).Succeeded),
+        new("VmBulkService.RunAsync", ActOnVm, VmGrant: VmPermissions.Remove, Mutates: true,
+            Invoke: async (w, c) => PastPermission((await w.Get<VmBulkService>().RunAsync(c.User, [c.VmId], BulkVmAction.Delete, []))[0])),
+        new("VirtualMachineQueries.MatchingIdsAsync", SeeVm, VmGrant: VmPermissions.Power,
+            Invoke: async (w, c) => (await w.Get<VirtualMachineQueries>().MatchingIdsAsync(c.User, new VmQuery { Search = c.VmName }, default)).Ids.Contains(c.VmId)),
+        new("NodeActionService.SetRoleAsync", ClusterRole, ClusterGrant: ClusterPermissions.Migrate, Mutates: true,
+            Invoke: async (w, c) => PastPermission(await w.Get<Web.Features.Nodes.Actions.NodeActionService>().SetRoleAsync(c.User, await w.NodeIdAsync(), w.NodeRoleNow))),
+        new("NodeActionService.MigrateAsync", ClusterRole, ClusterGrant: ClusterPermissions.Migrate, Mutates: true,
+            Invoke: async (w, c) => PastPermission(await w.Get<Web.Features.Nodes.Actions.NodeActionService>().MigrateAsync(c.User, await w.NodeIdAsync(), live: true, targetNode: w.NodeName))),
+        new("NodeActionService.EvacuateAsync", ClusterRole, ClusterGrant: ClusterPermissions.Migrate, Mutates: true,
+            Invoke: async (w, c) => PastPermission(await w.Get<Web.Features.Nodes.Actions.NodeActionService>().EvacuateAsync(c.User, await w.NodeIdAsync(), Rapi.Requests.NodeEvacuationMode.All, null))),
+        new("ClusterActionService.RefreshAsync", ClusterRole, ClusterGrant: ClusterPermissions.Admin, Mutates: true,
+            Invoke: async (w, c) => PastPermission(await w.Get<Web.Features.Clusters.Actions.ClusterActionService>().RefreshAsync(c.User, w.Cluster.Id))),
+        new("ClusterActionService.RedistributeConfigAsync", ClusterRole, ClusterGrant: ClusterPermissions.Admin, Mutates: true,
+            Invoke: async (w, c) => PastPermission(await w.Get<Web.Features.Clusters.Actions.ClusterActionService>().RedistributeConfigAsync(c.User, w.Cluster.Id))),
+        new("ClusterActionService.AddTagsAsync", ClusterRole, ClusterGrant: ClusterPermissions.Tags, Mutates: true,
+            Invoke: async (w, c) => PastPermission(await w.Get<Web.Features.Clusters.Actions.ClusterActionService>().AddTagsAsync(c.User, w.Cluster.Id, ["gwm:owner:not-editable"]))),
+        new("ClusterActionService.RemoveTagsAsync", ClusterRole, ClusterGrant: ClusterPermissions.Tags, Mutates: true,
+            Invoke: async (w, c) => PastPermission(await w.Get<Web.Features.Clusters.Actions.ClusterActionService>().RemoveTagsAsync(c.User, w.Cluster.Id, ["matrix-absent-tag"]))),
+        // --- end i5-actions ---
         // --- i5-import ---
         // Import tools (product-spec §9): the cluster's admins, superusers anywhere. "Allowed" = not refused: a VM that is not
         // missing is kept (skipped), which proves the permission check passed without removing anything.
@@ -264,7 +316,45 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.World worl
             Invoke: async (w, c) => (await w.Get<SearchQueries>().SuggestAsync(c.User, c.VmName, default)).Any(h => h.Kind == SearchKind.VirtualMachine && h.Label == c.VmName)),
         new("SearchQueries.SearchAsync", SeeVm, VmGrant: VmPermissions.Power,
             Invoke: async (w, c) => (await w.Get<SearchQueries>().SearchAsync(c.User, c.VmName, default)).SelectMany(g => g.Hits).Any(h => h.Label == c.VmName)),
+        // --- i5-create ---
+        // The create wizard and templates (issue 5 §1–§2): create_vm or cluster admin on the cluster (superusers all);
+        // the owner is the first allowed persona (a VM owner without a cluster grant has none and asks as themself).
+        new("CreateVmService.ListClustersAsync", ClusterRole, ClusterGrant: ClusterPermissions.CreateVm,
+            Invoke: async (w, c) => (await w.Get<CreateVmService>().ListClustersAsync(c.User, default)).Any(x => x.Id == w.Cluster.Id)),
+        new("CreateVmService.GetOptionsAsync", ClusterRole, ClusterGrant: ClusterPermissions.CreateVm,
+            Invoke: async (w, c) => await w.Get<CreateVmService>().GetOptionsAsync(c.User, w.Cluster.Id, null, default) is not null),
+        new("CreateVmService.CreateAsync", ClusterRole, ClusterGrant: ClusterPermissions.CreateVm, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<CreateVmService>().CreateAsync(c.User, await CreationMatrix.FormAsync(w, c.User, c.VmId), default)).Succeeded),
+        new("CreateVmService.GetProgressAsync", [Persona.ClusterAdmin, Persona.Superuser],
+            Invoke: async (w, c) => await w.Get<CreateVmService>().GetProgressAsync(c.User, await CreationMatrix.CreateJobAsync(w, c.VmId), default) is not null),
+        new("CreateVmService.RetryFormAsync", [Persona.ClusterAdmin, Persona.Superuser],
+            Invoke: async (w, c) => await w.Get<CreateVmService>().RetryFormAsync(c.User, await CreationMatrix.CreateJobAsync(w, c.VmId), default) is not null),
+        new("TemplateService.ListAsync", ClusterRole, ClusterGrant: ClusterPermissions.CreateVm,
+            Invoke: async (w, c) => (await w.Get<TemplateService>().ListAsync(c.User, w.Cluster.Id, default)).Any(t => t.Name == CreationMatrix.TemplateName(c.VmId))),
+        new("TemplateService.GetAsync", ClusterRole, ClusterGrant: ClusterPermissions.CreateVm,
+            Invoke: async (w, c) => await w.Get<TemplateService>().GetAsync(c.User, await CreationMatrix.TemplateIdAsync(w, c.VmId), default) is not null),
+        new("TemplateService.UpdateAsync", ClusterRole, ClusterGrant: ClusterPermissions.CreateVm, Mutates: true,
+            Invoke: async (w, c) =>
+            {
+                var id = await CreationMatrix.TemplateIdAsync(w, c.VmId);
+                var form = await CreationMatrix.FormAsync(w, c.User, c.VmId);
+                return (await w.Get<TemplateService>().UpdateAsync(c.User, id, new TemplateForm { Name = $"tpl-edited-{c.VmId}", Spec = form.Spec }, default)).Succeeded;
+            }),
+        new("TemplateService.CopyAsync", ClusterRole, ClusterGrant: ClusterPermissions.CreateVm, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<TemplateService>().CopyAsync(c.User, await CreationMatrix.TemplateIdAsync(w, c.VmId), $"tpl-copy-{c.VmId}", null, default)).Succeeded),
+        new("TemplateService.DeleteAsync", ClusterRole, ClusterGrant: ClusterPermissions.CreateVm, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<TemplateService>().DeleteAsync(c.User, await CreationMatrix.TemplateIdAsync(w, c.VmId), default)).Succeeded),
+        // From a VM: seeing the VM (a grant on it) and create_vm on its cluster; a VM owner without create_vm may not.
+        new("TemplateService.FromVmAsync", ClusterRole, VmGrant: VmPermissions.Power, ClusterGrant: ClusterPermissions.CreateVm, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<TemplateService>().FromVmAsync(c.User, c.VmId, $"tpl-from-{c.VmId}", null, default)).Succeeded),
     ];
+
+    /// <summary>Whether an action got past its permission check (see the i5-actions rows).</summary>
+    private static bool PastPermission(VmActionResult result) =>
+        result.Outcome != VmActionOutcome.Refused || !result.Message.StartsWith("You do not have", StringComparison.Ordinal);
+
+    private static bool PastPermission(BulkVmLine line) =>
+        line.Outcome != VmActionOutcome.Refused || !line.Message.StartsWith("You do not have", StringComparison.Ordinal);
 
     /// <summary>The feature services whose public methods the matrix must cover.</summary>
     internal static IEnumerable<MethodInfo> ServiceMethods() =>
@@ -417,16 +507,30 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.World worl
             await build.AddErrorAsync(Cluster, ClusterErrorKind.Timeout, "an old timeout", e => e.ClearedAt = build.Now);
             db.AuditLog.Add(new AuditEntry { At = build.Now, ActorUserId = Bystander.Id, ActorName = Bystander.UserName!, Action = "vm.start", Outcome = AuditOutcome.Refused, ClusterId = Cluster.Id, ClusterSlug = Slug });
             await db.SaveChangesAsync();
-        }
-
-        /// <summary>A node of the matrix cluster (present in Ganeti: removing it is always "kept").</summary>
-        public async Task<int> NodeIdAsync()
-        {
-            await using var db = await Contexts.CreateDbContextAsync();
-            return await db.Nodes.Where(n => n.ClusterId == Cluster.Id).Select(n => n.Id).FirstAsync();
+            await CreationMatrix.SeedTemplatesAsync(this); // i5-create: templates exist before any row measures the tables
         }
 
         private IDbContextFactory<AppDbContext> Contexts => _services.GetRequiredService<IDbContextFactory<AppDbContext>>();
+
+        /// <summary>
+        /// The node the node rows act on, and the role it has now (so a role "change" sends nothing). It is present in
+        /// Ganeti, so the import rows' removal of it is always "kept".
+        /// </summary>
+        public async Task<int> NodeIdAsync()
+        {
+            await using var db = await Contexts.CreateDbContextAsync();
+            var node = await db.Nodes.AsNoTracking().SingleAsync(n => n.Name == NodeName);
+            NodeRoleNow = node.Role switch
+            {
+                NodeRole.Drained => Web.Features.Nodes.Actions.NodeRoleChoice.Drained,
+                NodeRole.Offline => Web.Features.Nodes.Actions.NodeRoleChoice.Offline,
+                NodeRole.Regular => Web.Features.Nodes.Actions.NodeRoleChoice.Regular,
+                _ => Web.Features.Nodes.Actions.NodeRoleChoice.MasterCandidate,
+            };
+            return node.Id;
+        }
+
+        public Web.Features.Nodes.Actions.NodeRoleChoice NodeRoleNow { get; private set; }
 
         /// <summary>Gives the persona what the row needs on a VM of its own; returns the call's subject.</summary>
         public async Task<Case> PrepareAsync(Row row, Persona persona)

@@ -51,18 +51,63 @@ public sealed class VmActionRunner(IDbContextFactory<AppDbContext> contextFactor
     /// resource, the need and what is left, is audited, and sends nothing; the reservation is linked to the job
     /// intent in its transaction, and released at once when the submission is refused. Orphans are charged to nobody.
     /// </summary>
+    public Task<VmActionResult> RunAsync(
+        ClaimsPrincipal user, long vmId, VmOperation operation, string auditAction, Func<VirtualMachine, JobAction> action, VmQuotaCharge? quota, CancellationToken ct = default) =>
+        RunAsync(user, vmId, operation, auditAction, action, new VmActionOptions { Quota = quota }, ct);
+
+    /// <summary>As above, with every option of <see cref="VmActionOptions"/> (state checks, rows written with the intent, audit details).</summary>
     public async Task<VmActionResult> RunAsync(
-        ClaimsPrincipal user, long vmId, VmOperation operation, string auditAction, Func<VirtualMachine, JobAction> action, VmQuotaCharge? quota, CancellationToken ct = default)
+        ClaimsPrincipal user, long vmId, VmOperation operation, string auditAction, Func<VirtualMachine, JobAction> action, VmActionOptions options, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(operation);
         ArgumentNullException.ThrowIfNull(action);
+        ArgumentNullException.ThrowIfNull(options);
 
         if (!await guard.AllowsAsync(user, new VmResource(vmId), operation, auditAction, ct))
         {
             return VmActionResult.Refused($"You do not have the {operation.Name} permission on this virtual machine.");
         }
 
+        return await RunAllowedAsync(user, vmId, auditAction, action, options, ct);
+    }
+
+    /// <summary>
+    /// An action on a VM that a cluster-level permission allows (migrate, failover: <c>migrate</c>; replace disks:
+    /// <c>replace_disks</c>; lock: <c>admin</c>), with every other check of the VM path. The lock does not stop these:
+    /// it binds the VM's owners and VM-level grantees only (product-spec §3).
+    /// </summary>
+    public async Task<VmActionResult> RunAsync(
+        ClaimsPrincipal user, long vmId, ClusterOperation operation, string auditAction, Func<VirtualMachine, JobAction> action, VmActionOptions options, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(operation);
+        ArgumentNullException.ThrowIfNull(action);
+        ArgumentNullException.ThrowIfNull(options);
+
+        int? clusterId;
+        await using (var db = await contextFactory.CreateDbContextAsync(ct))
+        {
+            clusterId = await db.VirtualMachines.AsNoTracking().Where(v => v.Id == vmId).Select(v => (int?)v.ClusterId).SingleOrDefaultAsync(ct);
+        }
+
+        if (clusterId is null)
+        {
+            await audit.RecordRefusalAsync(user, auditAction, new VmResource(vmId), "no such virtual machine", ct);
+            return VmActionResult.Refused("The virtual machine no longer exists in the portal.");
+        }
+
+        if (!await guard.AllowsAsync(user, new ClusterResource(clusterId.Value), operation, auditAction, ct))
+        {
+            return VmActionResult.Refused($"You do not have the {operation.Name} permission on this cluster.");
+        }
+
+        return await RunAllowedAsync(user, vmId, auditAction, action, options, ct);
+    }
+
+    private async Task<VmActionResult> RunAllowedAsync(
+        ClaimsPrincipal user, long vmId, string auditAction, Func<VirtualMachine, JobAction> action, VmActionOptions options, CancellationToken ct)
+    {
         VirtualMachine? vm;
         await using (var db = await contextFactory.CreateDbContextAsync(ct))
         {
@@ -101,7 +146,14 @@ public sealed class VmActionRunner(IDbContextFactory<AppDbContext> contextFactor
             }
         }
 
+        // The action's own conditions (state, disk template, a name still free), on the row as it is now.
+        if (options.Precheck is not null && options.Precheck(vm) is { } whyNot)
+        {
+            return VmActionResult.Refused(whyNot);
+        }
+
         QuotaHold? hold = null;
+        var quota = options.Quota;
         if (quota is not null && QuotaOwner.Of(vm.OwnerUserId, vm.OwnerGroupId) is { } owner)
         {
             var decision = await quotas.TryReserveAsync(
@@ -114,10 +166,29 @@ public sealed class VmActionRunner(IDbContextFactory<AppDbContext> contextFactor
             hold = decision.Hold;
         }
 
-        var result = await submitter.SubmitAsync(JobActionTarget.For(vm), action(vm), JobRequester.From(user), hold is null ? null : hold.LinkIntentAsync, ct);
-        if (hold is not null && (result.JobId is null || result.Submission == JobSubmission.Rejected))
+        Func<AppDbContext, Job, CancellationToken, Task>? alongIntent = (hold, options.AlongIntent) switch
+        {
+            (null, null) => null,
+            ({ } h, null) => h.LinkIntentAsync,
+            (null, { } a) => (db, job, c) => a(db, vm, c),
+            ({ } h, { } a) => async (db, job, c) =>
+            {
+                await h.LinkIntentAsync(db, job, c);
+                await a(db, vm, c);
+            },
+        };
+        var result = await submitter.SubmitAsync(JobActionTarget.For(vm), action(vm), JobRequester.From(user), alongIntent, ct);
+        var refused = result.JobId is null || result.Submission == JobSubmission.Rejected;
+        if (hold is not null && refused)
         {
             await quotas.ReleaseAsync(hold, "the submission was refused", CancellationToken.None);
+        }
+
+        if (refused && options.UndoOnRefusal is not null && result.JobId is not null)
+        {
+            // The rows written with the intent stand for a job that will never run.
+            await using var db = await contextFactory.CreateDbContextAsync(CancellationToken.None);
+            await options.UndoOnRefusal(db, vm, CancellationToken.None);
         }
 
         // Allowed by the portal; if Ganeti itself refused the job, the entry says why.
@@ -126,6 +197,8 @@ public sealed class VmActionRunner(IDbContextFactory<AppDbContext> contextFactor
         entry.VirtualMachineId = vm.Id;
         entry.VmName = vm.Name;
         entry.JobId = result.JobId;
+        entry.Before = options.AuditBefore?.Invoke(vm);
+        entry.After = options.AuditAfter?.Invoke(vm);
         entry.Reason = result.Submission == JobSubmission.Rejected ? $"Ganeti refused: {result.Message}" : null;
         await audit.RecordAsync(entry, CancellationToken.None);
         return result.Submission switch
@@ -135,6 +208,27 @@ public sealed class VmActionRunner(IDbContextFactory<AppDbContext> contextFactor
             _ => new VmActionResult(VmActionOutcome.Refused, result.JobId, result.Message ?? "The request was refused."),
         };
     }
+}
+
+/// <summary>What else a VM action needs besides its permission and job (see <see cref="VmActionRunner"/>).</summary>
+public sealed record VmActionOptions
+{
+    /// <summary>What the action adds to the owner's usage (reserved against their quota), or null.</summary>
+    public VmQuotaCharge? Quota { get; init; }
+
+    /// <summary>Why the action cannot run on the VM as it is now (wrong state, disk template...), or null when it can.</summary>
+    public Func<VirtualMachine, string?>? Precheck { get; init; }
+
+    /// <summary>Rows written in the job intent's transaction (e.g. the pending-delete flag): both commit or neither.</summary>
+    public Func<AppDbContext, VirtualMachine, CancellationToken, Task>? AlongIntent { get; init; }
+
+    /// <summary>Undoes <see cref="AlongIntent"/> when the submission is refused outright.</summary>
+    public Func<AppDbContext, VirtualMachine, CancellationToken, Task>? UndoOnRefusal { get; init; }
+
+    /// <summary>The audit entry's before and after (JSON), from the VM as it was read.</summary>
+    public Func<VirtualMachine, string?>? AuditBefore { get; init; }
+
+    public Func<VirtualMachine, string?>? AuditAfter { get; init; }
 }
 
 /// <summary>What a VM action charges to the VM owner's quota (see <see cref="VmActionRunner"/>).</summary>
