@@ -572,6 +572,9 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.World worl
             SshKey? key = null;
             if (_users.TryGetValue(persona, out var actor))
             {
+                // One key per persona at a time: with more rows than ProfileService.MaxKeysPerUser, keys left by
+                // earlier rows would make the key rows fail for the wrong reason.
+                await db.SshKeys.Where(k => k.UserId == actor.Id).ExecuteDeleteAsync();
                 key = new SshKey { UserId = actor.Id, Algorithm = "ssh-ed25519", Blob = Ed25519Key(-_nextVm).Split(' ')[1], Fingerprint = $"SHA256:matrix{_nextVm}", AddedAt = TimeProvider.System.GetUtcNow() };
                 db.SshKeys.Add(key);
             }
