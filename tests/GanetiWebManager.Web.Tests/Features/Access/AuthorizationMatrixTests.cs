@@ -603,7 +603,7 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.World worl
             };
         }
 
-        /// <summary>Removes what a row granted (the cluster admin's standing grant stays) and the SSH keys cases gave their actors.</summary>
+        /// <summary>Removes what a row granted (the cluster admin's standing grant stays).</summary>
         public async Task ResetGrantsAsync()
         {
             await using var db = await Contexts.CreateDbContextAsync();
@@ -611,8 +611,6 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.World worl
             await db.VmGrants.ExecuteDeleteAsync();
             await db.ClusterGrants.Where(g => g.UserId != admin).ExecuteDeleteAsync();
             await db.GroupGrants.ExecuteDeleteAsync();
-            // Each case gives its actor a key: over all rows that would pass ProfileService.MaxKeysPerUser.
-            await db.SshKeys.ExecuteDeleteAsync();
         }
 
         private static AppUser NewUser(string name, bool waiting) => new()
