@@ -125,7 +125,9 @@ public sealed class ImportRealClusterTests(ITestOutputHelper output) : IAsyncLif
         await Expect(member.Locator("[data-testid=search-box][data-interactive=true]")).ToBeVisibleAsync();
         await member.Locator("[data-testid=search-box] input").PressSequentiallyAsync(_prefix, new() { Delay = 30 });
         await Expect(member.GetByTestId("search-suggestion").Filter(new() { HasText = Orphan })).ToHaveCountAsync(1, new() { Timeout = 10_000 });
-        await member.GotoAsync("/search?q=" + _prefix);
+        // Enter (nothing highlighted) opens the results page for what was typed.
+        await member.Locator("[data-testid=search-box] input").PressAsync("Enter");
+        await Expect(member).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/search\\?q=" + _prefix + "$"));
         await Expect(member.Locator("[data-testid=search-results-virtualmachine] [data-testid=search-result]")).ToContainTextAsync(Orphan);
 
         // Ganeti carries the ownership tag (written by a job of the outbox).

@@ -26,9 +26,9 @@ public static class BulkInventory
         command.CommandText = """
             INSERT INTO clusters (slug, hostname, port, description, rapi_username, created_at, sync_last_success_at,
                 console_address_mapping, info_software_version, info_master_node, info_enabled_hypervisors,
-                info_enabled_disk_templates, info_tags, info_parameters)
+                info_enabled_disk_templates, info_tags, info_parameters, info_operating_systems)
             SELECT 'bulk' || lpad(c::text, 2, '0'), 'bulk' || lpad(c::text, 2, '0') || '.cluster.invalid', 5080, '', 'gwm',
-                   now(), now(), '', '3.0.2', 'node001.bulk' || lpad(c::text, 2, '0') || '.invalid', '{kvm}', '{plain,drbd}', '{}', '{}'
+                   now(), now(), '', '3.0.2', 'node001.bulk' || lpad(c::text, 2, '0') || '.invalid', '{kvm}', '{plain,drbd}', '{}', '{}', '{debootstrap+default}'
             FROM generate_series(1, @clusters) c;
 
             INSERT INTO nodes (cluster_id, name, role, offline, drained, master_candidate, master_capable, vm_capable,
