@@ -2,10 +2,13 @@ using GanetiWebManager.Web.Components;
 using GanetiWebManager.Web.Data;
 using GanetiWebManager.Web.Features.Access;
 using GanetiWebManager.Web.Features.Accounts;
+using GanetiWebManager.Web.Features.Audit;
 using GanetiWebManager.Web.Features.Clusters;
 using GanetiWebManager.Web.Features.Clusters.Registry;
 using GanetiWebManager.Web.Features.Console;
+using GanetiWebManager.Web.Features.Creation;
 using GanetiWebManager.Web.Features.Health;
+using GanetiWebManager.Web.Features.Import;
 using GanetiWebManager.Web.Features.Jobs;
 using GanetiWebManager.Web.Features.LiveUpdates;
 using GanetiWebManager.Web.Features.Overview;
@@ -57,6 +60,8 @@ public static class PortalComposition
         services.AddQuotas();
         services.AddConsole();
         Features.VirtualMachines.Actions.LifecycleActionsServiceCollectionExtensions.AddLifecycleActions(services);
+        services.AddImportAuditAndSearch();
+        services.AddCreation();
         return services;
     }
 
@@ -85,6 +90,7 @@ public static class PortalComposition
         app.MapAccountEndpoints();
         app.MapHealthEndpoints();
         app.UseConsole();
+        app.MapAuditEndpoints();
         return app;
     }
 }

@@ -26,6 +26,12 @@ public static class BenchmarkRunner
     public static async Task<int> RunAsync(string[] args)
     {
         var shortForm = args.Contains("--short");
+        if (args.Contains("--console-soak"))
+        {
+            // A profiling aid: one relay path echoing for a long time (attach perf to the printed relay pid).
+            return await ConsoleBenchmark.SoakAsync(args);
+        }
+
         if (args.Contains("--console"))
         {
             var consoleReport = new Report(shortForm);

@@ -5,15 +5,19 @@ using System.Net.Sockets;
 using System.Net.WebSockets;
 using GanetiWebManager.Web.Features.Console;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace GanetiWebManager.Benchmarks;
 
 /// <summary>
-/// Issue 6 §5, printed: the console relay's byte path against a raw loopback TCP copy and against Debian's
-/// websockify (what GWM-era portals put in the same position), all in one run. Each path ends at the same TCP
+/// Issue 6 §5, printed: the console relay's byte path against a raw TCP copy in the same position (a plain
+/// socket-to-socket copy in the relay's process; a direct loopback connection is printed for reference) and
+/// against Debian's websockify (what GWM-era portals put in the same position), all in one run, every path warmed
+/// up first, medians of several rounds and ratios within a round. Each path ends at the same TCP
 /// server (echo for throughput and round trips; a 2 Mbit/s source per connection for the 100-console CPU
 /// figure). The relay runs in a child process of its own (this program with <c>serve-relay</c>), exactly the
 /// portal's <see cref="ConsoleRelayPump"/> behind Kestrel's WebSockets, so its CPU time is measured like
@@ -24,73 +28,218 @@ internal static class ConsoleBenchmark
 {
     private const int ChunkBytes = 64 * 1024;
     private const int RttMessageBytes = 32;
+    private const string SpinLimitVariable = "DOTNET_ThreadPool_UnfairSemaphoreSpinLimit";
     private const int ConsoleBytesPerTick = 25_000; // every 100 ms: 250 kB/s = 2 Mbit/s per console
 
     public static async Task<int> RunAsync(bool shortForm, Action<string, Dictionary<string, double>, string> add)
     {
         var payload = shortForm ? 64L << 20 : 256L << 20;
-        var rounds = shortForm ? 500 : 3000;
+        var rounds = shortForm ? 3 : 5;
+        var rttRounds = shortForm ? 500 : 3000;
         var consoles = 100;
         var window = TimeSpan.FromSeconds(shortForm ? 5 : 15);
 
         using var echo = new TcpServer(EchoAsync);
         using var source = new TcpServer(SourceAsync);
+        using var flood = new TcpServer(FloodAsync);
         // One relay process for every test, as one portal serves every console: what JIT-compiles during the
         // throughput test is warm for the CPU figure.
         await using var relayProcess = await ChildProcess.StartRelayAsync();
         var relayEcho = relayProcess.For(echo.Port);
         var relaySource = relayProcess.For(source.Port);
+        // The same relay with the thread pool's spin-waiting off (DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0): a
+        // site setting, not the runtime's default, so it is printed beside the default rather than instead of it.
+        await using var quietProcess = await ChildProcess.StartRelayAsync(environment: new() { [SpinLimitVariable] = "0" });
+        var quietEcho = quietProcess.For(echo.Port);
         await using var websockifyEcho = await ChildProcess.StartWebsockifyAsync(echo.Port);
         await using var websockifySource = await ChildProcess.StartWebsockifyAsync(source.Port);
         var websockifyEchoTarget = websockifyEcho.For(echo.Port);
         var websockifySourceTarget = websockifySource.For(source.Port);
+        await using var websockifyFlood = await ChildProcess.StartWebsockifyAsync(flood.Port);
 
-        Console.WriteLine($"Console relay: {payload >> 20} MiB echoed per path, {rounds} round trips of {RttMessageBytes} bytes, {consoles} consoles at 2 Mbit/s for {window.TotalSeconds:0} s");
+        Console.WriteLine($"Console relay: {rounds} rounds of {payload >> 20} MiB echoed per path, {rttRounds} round trips of {RttMessageBytes} bytes, {consoles} consoles at 2 Mbit/s for {window.TotalSeconds:0} s");
 
-        // Throughput: one connection, the client writes while it reads the echo back; payload bytes per second.
-        var (raw, _, rawClient) = await ThroughputAsync(() => TcpPath.ConnectAsync(echo.Port), payload, null);
-        var (relay, relayCpuPerMiB, relayClient) = await ThroughputAsync(() => WebSocketPath.ConnectAsync(relayEcho.Url), payload, relayProcess);
-        var (websockify, websockifyCpuPerMiB, websockifyClient) = await ThroughputAsync(() => WebSocketPath.ConnectAsync(websockifyEchoTarget.Url), payload, websockifyEcho);
-        add("console: throughput (MiB/s, echoed both ways)", new()
+        // Throughput: one connection per path, the client writes while it reads the echo back; payload bytes per
+        // second. Four paths to the same echo server: direct (no process in between, for reference); a plain TCP
+        // copy in the relay's process (the raw baseline: a process in the same position doing the least a relay
+        // can do); the portal's relay; websockify. Every path is warmed up first (JIT, TCP windows, pools), then
+        // each round measures all four back to back in a rotating order, and the ratios are taken within a round.
+        var paths = new (string Name, Func<Task<IPath>> Connect, ChildProcess? Middle)[]
         {
-            ["raw loopback TCP"] = raw,
-            ["portal relay"] = relay,
-            ["websockify"] = websockify,
-            ["relay / raw (%)"] = Math.Round(100 * relay / raw, 1),
-            ["relay / websockify (x)"] = Math.Round(relay / websockify, 2),
-            // Where the CPU goes (ms of CPU per MiB echoed): the relay's process, and this process (client, echo).
-            ["relay process CPU ms/MiB"] = Math.Round(relayCpuPerMiB, 2),
-            ["websockify process CPU ms/MiB"] = Math.Round(websockifyCpuPerMiB, 2),
-            ["client+echo CPU ms/MiB: raw"] = Math.Round(rawClient, 2),
-            ["client+echo CPU ms/MiB: relay"] = Math.Round(relayClient, 2),
-            ["client+echo CPU ms/MiB: websockify"] = Math.Round(websockifyClient, 2),
+            ("direct", () => TcpPath.ConnectAsync(echo.Port), null),
+            ("raw", () => TcpPath.ConnectViaAsync(relayProcess.ForwarderPort, echo.Port), relayProcess),
+            ("relay", () => WebSocketPath.ConnectAsync(relayEcho.Url), relayProcess),
+            ("relay, spinning off", () => WebSocketPath.ConnectAsync(quietEcho.Url), quietProcess),
+            ("websockify", () => WebSocketPath.ConnectAsync(websockifyEchoTarget.Url), websockifyEcho),
+        };
+        foreach (var (_, connect, middle) in paths)
+        {
+            await ThroughputAsync(connect, Math.Min(payload, 64L << 20), middle);
+        }
+
+        var results = paths.ToDictionary(p => p.Name, _ => new List<(double Rate, double MiddleCpu, double OwnCpu)>());
+        var relayToRaw = new List<double>();
+        var relayToWebsockify = new List<double>();
+        var rawToWebsockify = new List<double>();
+        var quietToRaw = new List<double>();
+        var quietToWebsockify = new List<double>();
+        for (var round = 0; round < rounds; round++)
+        {
+            for (var k = 0; k < paths.Length; k++)
+            {
+                var (name, connect, middle) = paths[(k + round) % paths.Length];
+                results[name].Add(await ThroughputAsync(connect, payload, middle));
+            }
+
+            relayToRaw.Add(100 * results["relay"][round].Rate / results["raw"][round].Rate);
+            relayToWebsockify.Add(results["relay"][round].Rate / results["websockify"][round].Rate);
+            rawToWebsockify.Add(results["raw"][round].Rate / results["websockify"][round].Rate);
+            quietToRaw.Add(100 * results["relay, spinning off"][round].Rate / results["raw"][round].Rate);
+            quietToWebsockify.Add(results["relay, spinning off"][round].Rate / results["websockify"][round].Rate);
+        }
+
+        double Median(string name, Func<(double Rate, double MiddleCpu, double OwnCpu), double> figure) =>
+            Math.Round(Measure.Median(results[name].Select(figure).ToList()), 2);
+        add("console: throughput (MiB/s, echoed both ways; medians of the rounds)", new()
+        {
+            ["direct loopback TCP (reference)"] = Median("direct", r => r.Rate),
+            ["raw TCP copy in the middle"] = Median("raw", r => r.Rate),
+            ["portal relay"] = Median("relay", r => r.Rate),
+            ["portal relay, spinning off"] = Median("relay, spinning off", r => r.Rate),
+            ["websockify"] = Median("websockify", r => r.Rate),
+            ["relay / raw (%)"] = Math.Round(Measure.Median(relayToRaw), 1),
+            ["relay / websockify (x)"] = Math.Round(Measure.Median(relayToWebsockify), 2),
+            // No relay in this position can beat a plain copy: raw / websockify bounds relay / websockify.
+            ["relay, spinning off / raw (%)"] = Math.Round(Measure.Median(quietToRaw), 1),
+            ["relay, spinning off / websockify (x)"] = Math.Round(Measure.Median(quietToWebsockify), 2),
+            ["raw / websockify (x, the ceiling)"] = Math.Round(Measure.Median(rawToWebsockify), 2),
+            // Where the CPU goes (ms of CPU per MiB echoed): the process in the middle, and this one (client, echo).
+            ["middle CPU ms/MiB: raw copy"] = Median("raw", r => r.MiddleCpu),
+            ["middle CPU ms/MiB: relay"] = Median("relay", r => r.MiddleCpu),
+            ["middle CPU ms/MiB: relay, spinning off"] = Median("relay, spinning off", r => r.MiddleCpu),
+            ["middle CPU ms/MiB: websockify"] = Median("websockify", r => r.MiddleCpu),
+            ["client+echo CPU ms/MiB: direct"] = Median("direct", r => r.OwnCpu),
+            ["client+echo CPU ms/MiB: raw copy"] = Median("raw", r => r.OwnCpu),
+            ["client+echo CPU ms/MiB: relay"] = Median("relay", r => r.OwnCpu),
+            ["client+echo CPU ms/MiB: websockify"] = Median("websockify", r => r.OwnCpu),
         }, "relay ≥ 50% of raw and ≥ 3× websockify");
 
-        var rawRtt = await RoundTripAsync(() => TcpPath.ConnectAsync(echo.Port), rounds);
-        var relayRtt = await RoundTripAsync(() => WebSocketPath.ConnectAsync(relayEcho.Url), rounds);
-        var websockifyRtt = await RoundTripAsync(() => WebSocketPath.ConnectAsync(websockifyEchoTarget.Url), rounds);
+        // One way, server to browser: what a console carries (screen updates; the browser sends only input). The
+        // server writes as fast as the path takes it; the client only reads.
+        var oneWay = new (string Name, Func<Task<IPath>> Connect, ChildProcess? Middle)[]
+        {
+            ("raw", () => TcpPath.ConnectViaAsync(relayProcess.ForwarderPort, flood.Port), relayProcess),
+            ("relay", () => WebSocketPath.ConnectAsync(relayProcess.For(flood.Port).Url), relayProcess),
+            ("websockify", () => WebSocketPath.ConnectAsync(websockifyFlood.For(flood.Port).Url), websockifyFlood),
+        };
+        foreach (var (_, connect, middle) in oneWay)
+        {
+            await DownloadAsync(connect, Math.Min(payload, 64L << 20), middle);
+        }
+
+        var down = oneWay.ToDictionary(p => p.Name, _ => new List<(double Rate, double MiddleCpu, double OwnCpu)>());
+        var downRelayToRaw = new List<double>();
+        var downRelayToWebsockify = new List<double>();
+        for (var round = 0; round < rounds; round++)
+        {
+            for (var k = 0; k < oneWay.Length; k++)
+            {
+                var (name, connect, middle) = oneWay[(k + round) % oneWay.Length];
+                down[name].Add(await DownloadAsync(connect, payload, middle));
+            }
+
+            downRelayToRaw.Add(100 * down["relay"][round].Rate / down["raw"][round].Rate);
+            downRelayToWebsockify.Add(down["relay"][round].Rate / down["websockify"][round].Rate);
+        }
+
+        double DownMedian(string name, Func<(double Rate, double MiddleCpu, double OwnCpu), double> figure) =>
+            Math.Round(Measure.Median(down[name].Select(figure).ToList()), 2);
+        add("console: one way, server to browser (MiB/s; medians of the rounds)", new()
+        {
+            ["raw TCP copy in the middle"] = DownMedian("raw", r => r.Rate),
+            ["portal relay"] = DownMedian("relay", r => r.Rate),
+            ["websockify"] = DownMedian("websockify", r => r.Rate),
+            ["relay / raw (%)"] = Math.Round(Measure.Median(downRelayToRaw), 1),
+            ["relay / websockify (x)"] = Math.Round(Measure.Median(downRelayToWebsockify), 2),
+            ["middle CPU ms/MiB: raw copy"] = DownMedian("raw", r => r.MiddleCpu),
+            ["middle CPU ms/MiB: relay"] = DownMedian("relay", r => r.MiddleCpu),
+            ["middle CPU ms/MiB: websockify"] = DownMedian("websockify", r => r.MiddleCpu),
+        }, "figures (the direction a console's screen takes)");
+
+        var rawRtt = await RoundTripAsync(() => TcpPath.ConnectAsync(echo.Port), rttRounds);
+        var relayRtt = await RoundTripAsync(() => WebSocketPath.ConnectAsync(relayEcho.Url), rttRounds);
+        var quietRtt = await RoundTripAsync(() => WebSocketPath.ConnectAsync(quietEcho.Url), rttRounds);
+        var websockifyRtt = await RoundTripAsync(() => WebSocketPath.ConnectAsync(websockifyEchoTarget.Url), rttRounds);
         add("console: round trip p50 (ms)", new()
         {
             ["raw loopback TCP"] = Math.Round(rawRtt, 3),
             ["portal relay"] = Math.Round(relayRtt, 3),
             ["websockify"] = Math.Round(websockifyRtt, 3),
+            ["portal relay, spinning off"] = Math.Round(quietRtt, 3),
             ["added by the relay"] = Math.Round(relayRtt - rawRtt, 3),
+            ["added by the relay, spinning off"] = Math.Round(quietRtt - rawRtt, 3),
             ["added by websockify"] = Math.Round(websockifyRtt - rawRtt, 3),
         }, "relay adds ≤ 1 ms");
 
         var (relayCpu, relayRate) = await ConsolesCpuAsync(relaySource, consoles, window);
+        var (quietCpu, quietRate) = await ConsolesCpuAsync(quietProcess.For(source.Port), consoles, window);
         var (websockifyCpu, websockifyRate) = await ConsolesCpuAsync(websockifySourceTarget, consoles, window);
         add($"console: CPU with {consoles} consoles at 2 Mbit/s (% of one core)", new()
         {
             ["portal relay"] = Math.Round(relayCpu, 1),
+            ["portal relay, spinning off"] = Math.Round(quietCpu, 1),
             ["websockify"] = Math.Round(websockifyCpu, 1),
             ["relay: delivered Mbit/s (all)"] = Math.Round(relayRate, 1),
+            ["relay, spinning off: delivered Mbit/s"] = Math.Round(quietRate, 1),
             ["websockify: delivered Mbit/s (all)"] = Math.Round(websockifyRate, 1),
         }, "figures; 200 Mbit/s offered");
 
         // A relay that loses bytes fails the run (checked in the copies above); the rest are figures.
         var offered = consoles * 2.0;
-        return relayRate < 0.9 * offered ? 1 : 0;
+        return relayRate < 0.9 * offered || quietRate < 0.9 * offered ? 1 : 0;
+    }
+
+    /// <summary>
+    /// <c>--console-soak [direct|raw|relay|relay-64k|websockify] [MiB]</c>: echoes through one path only, printing
+    /// the middle process's id first, so that a profiler (perf) can be attached to it for the whole copy;
+    /// <c>--console-soak consoles|consoles-spinning-off|consoles-websockify [seconds]</c>: the 100-console CPU figure alone.
+    /// </summary>
+    public static async Task<int> SoakAsync(string[] args)
+    {
+        var rest = args.SkipWhile(a => a != "--console-soak").Skip(1).ToArray();
+        var which = rest.Length > 0 ? rest[0] : "relay";
+        var mib = rest.Length > 1 ? long.Parse(rest[1], CultureInfo.InvariantCulture) : 4096;
+        if (which is "consoles" or "consoles-spinning-off" or "consoles-websockify")
+        {
+            using var source = new TcpServer(SourceAsync);
+            await using var process = which switch
+            {
+                "consoles" => await ChildProcess.StartRelayAsync(),
+                "consoles-spinning-off" => await ChildProcess.StartRelayAsync(environment: new() { [SpinLimitVariable] = "0" }),
+                _ => await ChildProcess.StartWebsockifyAsync(source.Port),
+            };
+            Console.WriteLine($"middle pid {process.Id}");
+            var (cpu, delivered) = await ConsolesCpuAsync(process.For(source.Port), 100, TimeSpan.FromSeconds(mib));
+            Console.WriteLine($"{which}: {cpu:0.0} % of a core, {delivered:0.0} Mbit/s delivered");
+            return 0;
+        }
+
+        using var echo = new TcpServer(EchoAsync);
+        await using var middle = which == "websockify" ? await ChildProcess.StartWebsockifyAsync(echo.Port)
+            : await ChildProcess.StartRelayAsync(which == "relay-64k" ? ["--large-blocks"] : []);
+        Console.WriteLine($"middle pid {middle.Id}");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Func<Task<IPath>> connect = which switch
+        {
+            "websockify" => () => WebSocketPath.ConnectAsync(middle.For(echo.Port).Url),
+            "direct" => () => TcpPath.ConnectAsync(echo.Port),
+            "raw" => () => TcpPath.ConnectViaAsync(middle.ForwarderPort, echo.Port),
+            _ => () => WebSocketPath.ConnectAsync(middle.For(echo.Port).Url),
+        };
+        await ThroughputAsync(connect, 256L << 20, middle); // warm-up
+        var (rate, middleCpu, ownCpu) = await ThroughputAsync(connect, mib << 20, middle);
+        Console.WriteLine($"{which}: {rate} MiB/s, middle CPU {middleCpu:0.00} ms/MiB, client+echo CPU {ownCpu:0.00} ms/MiB");
+        return 0;
     }
 
     /// <summary>The child process: Kestrel on a free loopback port, a WebSocket endpoint relaying to the port in its path.</summary>
@@ -99,6 +248,11 @@ internal static class ConsoleBenchmark
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        if (args.Contains("--large-blocks"))
+        {
+            builder.Services.AddSingleton<IMemoryPoolFactory<byte>, LargeBlockPoolFactory>();
+        }
+
         var app = builder.Build();
         app.UseWebSockets();
         app.Map("/relay/{target:int}", async (HttpContext context, int target) =>
@@ -109,7 +263,9 @@ internal static class ConsoleBenchmark
             await ConsoleRelayPump.RunAsync(browser, server, ConsoleRelayPump.DefaultBufferSize, () => (WebSocketCloseStatus.NormalClosure, ""), CancellationToken.None);
         });
         await app.StartAsync();
+        using var forwarder = new TcpForwarder();
         Console.WriteLine(app.Urls.First().Replace("http://", "ws://", StringComparison.Ordinal) + "/relay");
+        Console.WriteLine(forwarder.Port.ToString(CultureInfo.InvariantCulture));
         await Console.Out.FlushAsync();
         // Ends when the parent closes stdin.
         await Console.In.ReadToEndAsync();
@@ -152,6 +308,34 @@ internal static class ConsoleBenchmark
         var middleCpu = (middle?.CpuTime() ?? TimeSpan.Zero) - middleBefore;
         var ownCpu = Process.GetCurrentProcess().TotalProcessorTime - ownBefore;
         return (Math.Round(mib / watch.Elapsed.TotalSeconds, 1), middleCpu.TotalMilliseconds / mib, ownCpu.TotalMilliseconds / mib);
+    }
+
+    // One way: the client only reads until it has the payload, then closes; as ThroughputAsync otherwise.
+    private static async Task<(double MiBPerSecond, double MiddleCpuMsPerMiB, double OwnCpuMsPerMiB)> DownloadAsync(
+        Func<Task<IPath>> connect, long payload, ChildProcess? middle)
+    {
+        await using var path = await connect();
+        var middleBefore = middle?.CpuTime() ?? TimeSpan.Zero;
+        var ownBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var watch = Stopwatch.StartNew();
+        var buffer = new byte[ChunkBytes];
+        long received = 0;
+        while (received < payload)
+        {
+            var n = await path.ReceiveAsync(buffer);
+            if (n == 0)
+            {
+                throw new InvalidOperationException($"The path closed after {received} of {payload} bytes.");
+            }
+
+            received += n;
+        }
+
+        var elapsed = watch.Elapsed;
+        var mib = payload / (double)(1 << 20);
+        var middleCpu = (middle?.CpuTime() ?? TimeSpan.Zero) - middleBefore;
+        var ownCpu = Process.GetCurrentProcess().TotalProcessorTime - ownBefore;
+        return (Math.Round(mib / elapsed.TotalSeconds, 1), middleCpu.TotalMilliseconds / mib, ownCpu.TotalMilliseconds / mib);
     }
 
     private static async Task<double> RoundTripAsync(Func<Task<IPath>> connect, int rounds)
@@ -240,6 +424,17 @@ internal static class ConsoleBenchmark
         }
     }
 
+    // As fast as the connection takes it, until the client goes away.
+    private static async Task FloodAsync(NetworkStream stream, CancellationToken ct)
+    {
+        var chunk = new byte[ChunkBytes];
+        Random.Shared.NextBytes(chunk);
+        while (true)
+        {
+            await stream.WriteAsync(chunk, ct);
+        }
+    }
+
     private static async Task SourceAsync(NetworkStream stream, CancellationToken ct)
     {
         var chunk = new byte[ConsoleBytesPerTick];
@@ -267,6 +462,14 @@ internal static class ConsoleBenchmark
             var client = new TcpClient { NoDelay = true };
             await client.ConnectAsync(IPAddress.Loopback, port);
             return new TcpPath(client);
+        }
+
+        /// <summary>Through a <see cref="TcpForwarder"/>: the first two bytes name the target port.</summary>
+        public static async Task<IPath> ConnectViaAsync(int forwarderPort, int target)
+        {
+            var path = (TcpPath)await ConnectAsync(forwarderPort);
+            await path._stream.WriteAsync(new[] { (byte)(target >> 8), (byte)target });
+            return path;
         }
 
         public Task SendAsync(ReadOnlyMemory<byte> data) => _stream.WriteAsync(data).AsTask();
@@ -366,16 +569,134 @@ internal static class ConsoleBenchmark
         }
     }
 
+    /// <summary>
+    /// The raw baseline in the relay's position: in the relay's own process, a plain TCP-to-TCP copy with the
+    /// pump's buffer size and the same pipelining (read the next chunk while the previous one is written), so that
+    /// the only difference to the relay is the WebSocket (Kestrel, framing, masking). The client names the target
+    /// port in its first two bytes.
+    /// </summary>
+    private sealed class TcpForwarder : IDisposable
+    {
+        private readonly Socket _listener = new(SocketType.Stream, ProtocolType.Tcp);
+        private readonly CancellationTokenSource _stop = new();
+
+        public TcpForwarder()
+        {
+            _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            _listener.Listen(512);
+            _ = Task.Run(async () =>
+            {
+                while (!_stop.IsCancellationRequested)
+                {
+                    Socket client;
+                    try
+                    {
+                        client = await _listener.AcceptAsync(_stop.Token);
+                    }
+                    catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+                    {
+                        return;
+                    }
+
+                    _ = Task.Run(() => ServeAsync(client));
+                }
+            });
+        }
+
+        public int Port => ((IPEndPoint)_listener.LocalEndPoint!).Port;
+
+        private static async Task ServeAsync(Socket client)
+        {
+            using (client)
+            using (var server = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true })
+            {
+                try
+                {
+                    client.NoDelay = true;
+                    var port = new byte[2];
+                    for (var got = 0; got < 2;)
+                    {
+                        var n = await client.ReceiveAsync(port.AsMemory(got), SocketFlags.None);
+                        if (n == 0)
+                        {
+                            return;
+                        }
+
+                        got += n;
+                    }
+
+                    await server.ConnectAsync(IPAddress.Loopback, (port[0] << 8) | port[1]);
+                    await Task.WhenAll(CopyAsync(client, server), CopyAsync(server, client));
+                }
+                catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                {
+                }
+            }
+        }
+
+        private static async Task CopyAsync(Socket from, Socket to)
+        {
+            var size = ConsoleRelayPump.DefaultBufferSize;
+            var buffers = new[] { new byte[size], new byte[size] };
+            var writing = Task.CompletedTask;
+            try
+            {
+                for (var i = 0; ; i ^= 1)
+                {
+                    var read = await from.ReceiveAsync(buffers[i].AsMemory(), SocketFlags.None);
+                    await writing;
+                    if (read == 0)
+                    {
+                        to.Shutdown(SocketShutdown.Send);
+                        return;
+                    }
+
+                    writing = SendAllAsync(to, buffers[i].AsMemory(0, read));
+                }
+            }
+            finally
+            {
+                try
+                {
+                    await writing;
+                }
+                catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                {
+                }
+            }
+        }
+
+        private static async Task SendAllAsync(Socket socket, ReadOnlyMemory<byte> data)
+        {
+            while (!data.IsEmpty)
+            {
+                data = data[await socket.SendAsync(data, SocketFlags.None)..];
+            }
+        }
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            _listener.Dispose();
+            _stop.Dispose();
+        }
+    }
+
     /// <summary>A relay under test in a process of its own: the portal's pump, or websockify.</summary>
     private sealed class ChildProcess(Process process, string url) : IAsyncDisposable
     {
         private readonly string _url = url;
 
+        public int Id => process.Id;
+
+        /// <summary>The relay process's plain TCP copy (see <see cref="TcpForwarder"/>); 0 for websockify.</summary>
+        public int ForwarderPort { get; private init; }
+
         /// <summary>The process under test with the address that reaches <paramref name="target"/> through it.</summary>
         public (ChildProcess Process, string Url) For(int target) =>
             (this, _url.EndsWith("/relay", StringComparison.Ordinal) ? $"{_url}/{target}" : _url);
 
-        public static async Task<ChildProcess> StartRelayAsync()
+        public static async Task<ChildProcess> StartRelayAsync(string[]? extra = null, Dictionary<string, string>? environment = null)
         {
             var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardInput = true, RedirectStandardOutput = true };
             var self = typeof(ConsoleBenchmark).Assembly.Location;
@@ -385,11 +706,22 @@ internal static class ConsoleBenchmark
             }
 
             start.ArgumentList.Add("serve-relay");
+            foreach (var argument in extra ?? [])
+            {
+                start.ArgumentList.Add(argument);
+            }
             // As the portal runs: server GC (the web SDK's default).
             start.Environment["DOTNET_gcServer"] = "1";
+            // Unless asked for, the runtime's default spinning, whatever this process was started with.
+            start.Environment.Remove(SpinLimitVariable);
+            foreach (var (name, value) in environment ?? [])
+            {
+                start.Environment[name] = value;
+            }
             var process = Process.Start(start)!;
             var url = await process.StandardOutput.ReadLineAsync() ?? throw new InvalidOperationException("The relay process did not start.");
-            return new ChildProcess(process, url);
+            var forwarder = await process.StandardOutput.ReadLineAsync() ?? throw new InvalidOperationException("The relay process did not start.");
+            return new ChildProcess(process, url) { ForwarderPort = int.Parse(forwarder, CultureInfo.InvariantCulture) };
         }
 
         public static async Task<ChildProcess> StartWebsockifyAsync(int target)

@@ -47,6 +47,8 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options)
 
     public DbSet<QuotaReservation> QuotaReservations => Set<QuotaReservation>();
 
+    public DbSet<Domain.Templates.VmTemplate> VmTemplates => Set<Domain.Templates.VmTemplate>();
+
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     public DbSet<OwnerDirectoryVersion> OwnerDirectoryVersions => Set<OwnerDirectoryVersion>();

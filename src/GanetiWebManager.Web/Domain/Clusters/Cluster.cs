@@ -85,6 +85,9 @@ public sealed class ClusterMirror
 
     public string? DefaultIallocator { get; set; }
 
+    /// <summary>The OS list of <c>/2/os</c> (<c>provider+variant</c> names), read with the cluster info for the create wizard.</summary>
+    public List<string> OperatingSystems { get; set; } = [];
+
     public List<string> Tags { get; set; } = [];
 
     /// <summary>hvparams, beparams, nicparams, osparams, diskparams and ipolicy, as one JSON object (jsonb).</summary>

@@ -53,6 +53,7 @@ public sealed partial class ClusterDetailPage
             tabs.Add(("permissions", "Permissions"));
             tabs.Add(("errors", "Errors"));
             tabs.Add(("quotas", "Quotas"));
+            tabs.Add(("log", "Log"));
         }
 
         return tabs;

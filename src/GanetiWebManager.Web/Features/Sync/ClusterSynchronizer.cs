@@ -176,6 +176,9 @@ public sealed partial class ClusterSynchronizer(
     private async Task<bool> SyncInfoAsync(Cluster cluster, IGanetiRapiClient client, CancellationToken ct)
     {
         var info = await client.GetClusterInfoAsync(ct);
+        // The create wizard's OS choices (pages never call RAPI). Ganeti 3.0's /2/os lists names only
+        // (provider+variant); they are read on the cluster info's cadence, cheap enough for a list of a few names.
+        var operatingSystems = (await client.GetOperatingSystemsAsync(ct)).Order(StringComparer.Ordinal).ToList();
         var mirror = new ClusterMirror
         {
             GanetiName = info.Name,
@@ -187,6 +190,7 @@ public sealed partial class ClusterSynchronizer(
             EnabledDiskTemplates = [.. info.EnabledDiskTemplates],
             DefaultIallocator = info.DefaultIAllocator,
             Tags = [.. info.Tags],
+            OperatingSystems = operatingSystems,
             Parameters = ParametersJson(info),
             Mtime = info.MTime,
         };
@@ -195,7 +199,8 @@ public sealed partial class ClusterSynchronizer(
         if (mirror.GanetiName == stored.GanetiName && mirror.Uuid == stored.Uuid && mirror.SoftwareVersion == stored.SoftwareVersion
             && mirror.MasterNode == stored.MasterNode && mirror.DefaultHypervisor == stored.DefaultHypervisor
             && mirror.EnabledHypervisors.SequenceEqual(stored.EnabledHypervisors) && mirror.EnabledDiskTemplates.SequenceEqual(stored.EnabledDiskTemplates)
-            && mirror.DefaultIallocator == stored.DefaultIallocator && mirror.Tags.SequenceEqual(stored.Tags) && mirror.Mtime == stored.Mtime
+            && mirror.DefaultIallocator == stored.DefaultIallocator && mirror.Tags.SequenceEqual(stored.Tags)
+            && mirror.OperatingSystems.SequenceEqual(stored.OperatingSystems) && mirror.Mtime == stored.Mtime
             // PostgreSQL stores jsonb normalised (key order, spacing): compare meaning, not text (unless the
             // text is what this process last wrote).
             && (mirror.Parameters == memo.InfoParameters || SameJson(mirror.Parameters, stored.Parameters)))

@@ -12,8 +12,8 @@ public sealed partial class VmDetailPage
     // "console" (power holders) and "permissions" (VM admins) come last, in that order: VM admin implies power,
     // so whenever the console tab is hidden the permissions tab is too, and hiding never shifts other indexes.
     // "manage" is shown to everyone who sees the VM (it says what they may not do), so it never shifts the others.
-    private static readonly string[] TabKeys = ["overview", "disks", "jobs", "manage", "console", "permissions"];
-    private static readonly string[] TabTitles = ["Overview", "Disks & NICs", "Jobs", "Manage", "Console", "Permissions"];
+    private static readonly string[] TabKeys = ["overview", "disks", "jobs", "manage", "console", "permissions", "log"];
+    private static readonly string[] TabTitles = ["Overview", "Disks & NICs", "Jobs", "Manage", "Console", "Permissions", "Log"];
 
     [Inject]
     private VirtualMachineQueries Vms { get; set; } = default!;
@@ -35,7 +35,7 @@ public sealed partial class VmDetailPage
         get
         {
             var index = Math.Max(0, Array.IndexOf(TabKeys, Tab?.ToLowerInvariant()));
-            return (TabKeys[index] == "permissions" && !ShowsPermissions) || (TabKeys[index] == "console" && !ShowsConsole) ? 0 : index;
+            return (TabKeys[index] is "permissions" or "log" && !ShowsPermissions) || (TabKeys[index] == "console" && !ShowsConsole) ? 0 : index;
         }
     }
 

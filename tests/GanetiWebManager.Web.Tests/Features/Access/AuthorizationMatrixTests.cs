@@ -10,7 +10,12 @@ using GanetiWebManager.Web.Domain.Audit;
 using GanetiWebManager.Web.Domain.Clusters;
 using GanetiWebManager.Web.Domain.Jobs;
 using GanetiWebManager.Web.Features.Access.Grants;
+using GanetiWebManager.Web.Features.Audit;
+using GanetiWebManager.Web.Features.Import;
+using GanetiWebManager.Web.Features.Search;
 using GanetiWebManager.Web.Features.Clusters;
+using GanetiWebManager.Web.Features.Creation;
+using GanetiWebManager.Web.Tests.Features.Creation;
 using GanetiWebManager.Web.Features.Jobs;
 using GanetiWebManager.Web.Features.Nodes;
 using GanetiWebManager.Web.Features.Overview;
@@ -278,6 +283,70 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.World worl
         new("ClusterActionService.RemoveTagsAsync", ClusterRole, ClusterGrant: ClusterPermissions.Tags, Mutates: true,
             Invoke: async (w, c) => PastPermission(await w.Get<Web.Features.Clusters.Actions.ClusterActionService>().RemoveTagsAsync(c.User, w.Cluster.Id, ["matrix-absent-tag"]))),
         // --- end i5-actions ---
+        // --- i5-import ---
+        // Import tools (product-spec §9): the cluster's admins, superusers anywhere. "Allowed" = not refused: a VM that is not
+        // missing is kept (skipped), which proves the permission check passed without removing anything.
+        new("ImportQueries.ClustersAsync", ClusterRole, ClusterGrant: ClusterPermissions.Admin,
+            Invoke: async (w, c) => (await w.Get<ImportQueries>().ClustersAsync(c.User, default)).Any(x => x.Id == w.Cluster.Id)),
+        new("ImportQueries.CountsAsync", ClusterRole, ClusterGrant: ClusterPermissions.Admin,
+            Invoke: async (w, c) => await w.Get<ImportQueries>().CountsAsync(c.User, default) is { Orphans: > 0 }),
+        new("ImportQueries.OrphansAsync", ClusterRole, ClusterGrant: ClusterPermissions.Admin,
+            Invoke: async (w, c) => (await w.Get<ImportQueries>().OrphansAsync(c.User, w.Cluster.Id, 1, 200, default)).Total > 0),
+        new("ImportQueries.MissingVmsAsync", ClusterRole, ClusterGrant: ClusterPermissions.Admin,
+            CoveredBy: "the same cluster filter as OrphansAsync (one private method); ImportServiceTests: scoped to administered clusters"),
+        new("ImportQueries.MissingNodesAsync", ClusterRole, ClusterGrant: ClusterPermissions.Admin,
+            CoveredBy: "the same cluster filter (ImportQueries.Administered); ImportServiceTests: a non-admin sees no missing node"),
+        new("ImportService.AdoptAsync", ClusterRole, ClusterGrant: ClusterPermissions.Admin, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<ImportService>().AdoptAsync(c.User, [c.VmId], PrincipalRef.User(w.Bystander.Id), false, default)).Single().Outcome is ImportOutcome.Done or ImportOutcome.Skipped),
+        new("ImportService.RemoveMissingVmsAsync", ClusterRole, ClusterGrant: ClusterPermissions.Admin, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<ImportService>().RemoveMissingVmsAsync(c.User, [c.VmId], default)).Single().Outcome != ImportOutcome.Refused),
+        new("ImportService.RemoveMissingNodesAsync", ClusterRole, ClusterGrant: ClusterPermissions.Admin, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<ImportService>().RemoveMissingNodesAsync(c.User, [await w.NodeIdAsync()], default)).Single().Outcome != ImportOutcome.Refused),
+        // The audit log (product-spec §11): a cluster's entries to its admins; the row's entry is a refusal by the bystander.
+        new("AuditQueries.ListAsync", ClusterRole, ClusterGrant: ClusterPermissions.Admin,
+            Invoke: async (w, c) => (await w.Get<AuditQueries>().ListAsync(c.User, new AuditQuery { ClusterId = w.Cluster.Id, Actor = "bystander" }, default)).Total > 0),
+        new("AuditQueries.ExportCsvAsync", ClusterRole, ClusterGrant: ClusterPermissions.Admin,
+            Invoke: async (w, c) =>
+            {
+                using var csv = new StringWriter();
+                return await w.Get<AuditQueries>().ExportCsvAsync(c.User, new AuditQuery { ClusterId = w.Cluster.Id, Actor = "bystander" }, csv, default) > 0;
+            }),
+        // Search: a VM by its name, for those who may see the VM; never for the others.
+        new("SearchQueries.SuggestAsync", SeeVm, VmGrant: VmPermissions.Power,
+            Invoke: async (w, c) => (await w.Get<SearchQueries>().SuggestAsync(c.User, c.VmName, default)).Any(h => h.Kind == SearchKind.VirtualMachine && h.Label == c.VmName)),
+        new("SearchQueries.SearchAsync", SeeVm, VmGrant: VmPermissions.Power,
+            Invoke: async (w, c) => (await w.Get<SearchQueries>().SearchAsync(c.User, c.VmName, default)).SelectMany(g => g.Hits).Any(h => h.Label == c.VmName)),
+        // --- i5-create ---
+        // The create wizard and templates (issue 5 §1–§2): create_vm or cluster admin on the cluster (superusers all);
+        // the owner is the first allowed persona (a VM owner without a cluster grant has none and asks as themself).
+        new("CreateVmService.ListClustersAsync", ClusterRole, ClusterGrant: ClusterPermissions.CreateVm,
+            Invoke: async (w, c) => (await w.Get<CreateVmService>().ListClustersAsync(c.User, default)).Any(x => x.Id == w.Cluster.Id)),
+        new("CreateVmService.GetOptionsAsync", ClusterRole, ClusterGrant: ClusterPermissions.CreateVm,
+            Invoke: async (w, c) => await w.Get<CreateVmService>().GetOptionsAsync(c.User, w.Cluster.Id, null, default) is not null),
+        new("CreateVmService.CreateAsync", ClusterRole, ClusterGrant: ClusterPermissions.CreateVm, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<CreateVmService>().CreateAsync(c.User, await CreationMatrix.FormAsync(w, c.User, c.VmId), default)).Succeeded),
+        new("CreateVmService.GetProgressAsync", [Persona.ClusterAdmin, Persona.Superuser],
+            Invoke: async (w, c) => await w.Get<CreateVmService>().GetProgressAsync(c.User, await CreationMatrix.CreateJobAsync(w, c.VmId), default) is not null),
+        new("CreateVmService.RetryFormAsync", [Persona.ClusterAdmin, Persona.Superuser],
+            Invoke: async (w, c) => await w.Get<CreateVmService>().RetryFormAsync(c.User, await CreationMatrix.CreateJobAsync(w, c.VmId), default) is not null),
+        new("TemplateService.ListAsync", ClusterRole, ClusterGrant: ClusterPermissions.CreateVm,
+            Invoke: async (w, c) => (await w.Get<TemplateService>().ListAsync(c.User, w.Cluster.Id, default)).Any(t => t.Name == CreationMatrix.TemplateName(c.VmId))),
+        new("TemplateService.GetAsync", ClusterRole, ClusterGrant: ClusterPermissions.CreateVm,
+            Invoke: async (w, c) => await w.Get<TemplateService>().GetAsync(c.User, await CreationMatrix.TemplateIdAsync(w, c.VmId), default) is not null),
+        new("TemplateService.UpdateAsync", ClusterRole, ClusterGrant: ClusterPermissions.CreateVm, Mutates: true,
+            Invoke: async (w, c) =>
+            {
+                var id = await CreationMatrix.TemplateIdAsync(w, c.VmId);
+                var form = await CreationMatrix.FormAsync(w, c.User, c.VmId);
+                return (await w.Get<TemplateService>().UpdateAsync(c.User, id, new TemplateForm { Name = $"tpl-edited-{c.VmId}", Spec = form.Spec }, default)).Succeeded;
+            }),
+        new("TemplateService.CopyAsync", ClusterRole, ClusterGrant: ClusterPermissions.CreateVm, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<TemplateService>().CopyAsync(c.User, await CreationMatrix.TemplateIdAsync(w, c.VmId), $"tpl-copy-{c.VmId}", null, default)).Succeeded),
+        new("TemplateService.DeleteAsync", ClusterRole, ClusterGrant: ClusterPermissions.CreateVm, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<TemplateService>().DeleteAsync(c.User, await CreationMatrix.TemplateIdAsync(w, c.VmId), default)).Succeeded),
+        // From a VM: seeing the VM (a grant on it) and create_vm on its cluster; a VM owner without create_vm may not.
+        new("TemplateService.FromVmAsync", ClusterRole, VmGrant: VmPermissions.Power, ClusterGrant: ClusterPermissions.CreateVm, Mutates: true,
+            Invoke: async (w, c) => (await w.Get<TemplateService>().FromVmAsync(c.User, c.VmId, $"tpl-from-{c.VmId}", null, default)).Succeeded),
     ];
 
     /// <summary>Whether an action got past its permission check (see the i5-actions rows).</summary>
@@ -436,11 +505,17 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.World worl
             _vms = await db.VirtualMachines.OrderBy(v => v.Name).Select(v => new ValueTuple<long, string>(v.Id, v.Name)).ToListAsync();
             NodeName = await db.Nodes.Select(n => n.Name).FirstAsync();
             await build.AddErrorAsync(Cluster, ClusterErrorKind.Timeout, "an old timeout", e => e.ClearedAt = build.Now);
+            db.AuditLog.Add(new AuditEntry { At = build.Now, ActorUserId = Bystander.Id, ActorName = Bystander.UserName!, Action = "vm.start", Outcome = AuditOutcome.Refused, ClusterId = Cluster.Id, ClusterSlug = Slug });
+            await db.SaveChangesAsync();
+            await CreationMatrix.SeedTemplatesAsync(this); // i5-create: templates exist before any row measures the tables
         }
 
         private IDbContextFactory<AppDbContext> Contexts => _services.GetRequiredService<IDbContextFactory<AppDbContext>>();
 
-        /// <summary>The node the node rows act on (i5-actions), and the role it has now (so a role "change" sends nothing).</summary>
+        /// <summary>
+        /// The node the node rows act on, and the role it has now (so a role "change" sends nothing). It is present in
+        /// Ganeti, so the import rows' removal of it is always "kept".
+        /// </summary>
         public async Task<int> NodeIdAsync()
         {
             await using var db = await Contexts.CreateDbContextAsync();
@@ -497,6 +572,9 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.World worl
             SshKey? key = null;
             if (_users.TryGetValue(persona, out var actor))
             {
+                // One key per persona at a time: with more rows than ProfileService.MaxKeysPerUser, keys left by
+                // earlier rows would make the key rows fail for the wrong reason.
+                await db.SshKeys.Where(k => k.UserId == actor.Id).ExecuteDeleteAsync();
                 key = new SshKey { UserId = actor.Id, Algorithm = "ssh-ed25519", Blob = Ed25519Key(-_nextVm).Split(' ')[1], Fingerprint = $"SHA256:matrix{_nextVm}", AddedAt = TimeProvider.System.GetUtcNow() };
                 db.SshKeys.Add(key);
             }

@@ -59,6 +59,7 @@ public sealed class PageAccessMatrixTests : IAsyncLifetime
         ["/templates"] = Audience.SignedIn,
         ["/import"] = Audience.SignedIn,
         ["/search"] = Audience.SignedIn,
+        ["/audit"] = Audience.SignedIn,                   // --- i5-import --- each sees the entries they may (own actions at least)
         ["/profile"] = Audience.SignedIn,
         ["/admin/clusters"] = Audience.Superuser,
         ["/admin/clusters/new"] = Audience.Superuser,
@@ -70,6 +71,8 @@ public sealed class PageAccessMatrixTests : IAsyncLifetime
         ["/account/password"] = Audience.SignedIn,
         ["/account/reset"] = Audience.Public,
         ["/account/register"] = Audience.Public,          // says so when self-registration is off
+        // --- i5-create ---
+        ["/vms/create/jobs/{JobId:long}"] = Audience.SignedIn,   // the create's submitter, and those who may see its job; others "not found"
     };
 
     private TestDatabase _database = null!;
@@ -144,6 +147,7 @@ public sealed class PageAccessMatrixTests : IAsyncLifetime
         "/clusters/{Slug}" => "/clusters/pm",
         "/admin/clusters/{Slug}/edit" => "/admin/clusters/pm/edit",
         "/jobs/{Id:long}" => $"/jobs/{_jobId}",
+        "/vms/create/jobs/{JobId:long}" => $"/vms/create/jobs/{_jobId}",
         "/admin/groups/{Id:int}" => $"/admin/groups/{_groupId}",
         "/admin/users/{Id:guid}" => $"/admin/users/{_plainId}",
         _ when template.Contains('{', StringComparison.Ordinal) => throw new InvalidOperationException($"Give {template} a sample address in Url()."),
