@@ -100,7 +100,12 @@ public sealed class LifecycleActionsRealClusterTests(ITestOutputHelper output) :
         await Expect(page.GetByTestId("vm-job-operation")).ToHaveTextAsync("Reboot", new() { Timeout = 30_000 });
         await Expect(page.GetByTestId("vm-job")).ToHaveAttributeAsync("data-status", "Success", new() { Timeout = 60_000 });
 
-        // Rename; the page at the new address shows it once the sync has followed.
+        // Rename (Ganeti renames only stopped instances: power it off first); the page at the new address shows it.
+        await page.GetByTestId("vm-poweroff").ClickAsync();
+        await page.GetByRole(AriaRole.Alertdialog).GetByRole(AriaRole.Button, new() { Name = "Power off", Exact = true }).ClickAsync();
+        await Expect(page.GetByTestId("vm-job-operation")).ToHaveTextAsync("Shut down", new() { Timeout = 30_000 });
+        await Expect(page.GetByTestId("vm-job")).ToHaveAttributeAsync("data-status", "Success", new() { Timeout = 60_000 });
+        await Expect(page.GetByTestId("vm-status").First).ToHaveTextAsync("ADMIN_down", new() { Timeout = 30_000 });
         var renamed = a + "-r";
         await page.GotoAsync(PortalLinks.Vm("sandbox", a) + "?tab=manage");
         await page.WaitInteractiveAsync("vm-manage");
@@ -245,7 +250,7 @@ public sealed class LifecycleActionsRealClusterTests(ITestOutputHelper output) :
             Hypervisor = "fake",
             OsType = _sandbox.SandboxOs,
             PrimaryNode = _sandbox.Nodes[0],
-            Disks = [new DiskDefinition { Size = 64 }],
+            Disks = [new DiskDefinition { Size = 1024 }], // the sandbox ipolicy's smallest disk
             Nics = [new NicDefinition()],
             BeParams = new Dictionary<string, object?> { ["memory"] = 128, ["vcpus"] = 1 },
             Start = true,

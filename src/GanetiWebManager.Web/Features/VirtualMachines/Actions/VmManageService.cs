@@ -181,6 +181,7 @@ public sealed partial class VmManageService(
                 Precheck = vm => !IsHostName(name) ? $"\"{name}\" is not a valid host name: letters, digits and hyphens in dot-separated labels of up to 63 characters."
                     : name == vm.Name ? "That is already its name."
                     : taken.Contains(name) ? $"Another virtual machine of this cluster is named {name}."
+                    : vm.Status is VmStates.Running or VmStates.ErrorUp ? $"{vm.Name} is running: Ganeti renames only stopped instances. Shut it down first."
                     : null,
                 AuditBefore = vm => AuditEntries.State(new { name = vm.Name }),
                 AuditAfter = _ => AuditEntries.State(new { name, nameCheck, ipCheck }),

@@ -196,7 +196,7 @@ public sealed class VmManageServiceTests : IAsyncLifetime
     [Fact]
     public async Task Rename_Valid_Sent_NameTakenOrInvalid_Refused()
     {
-        var vm = await AliceVmAsync();
+        var vm = await AliceVmAsync(v => v.Status is not (VmStates.Running or VmStates.ErrorUp));
         var other = _unused.Peek();
         var before = _fake.RequestLog.Count;
 
@@ -211,6 +211,18 @@ public sealed class VmManageServiceTests : IAsyncLifetime
         var rename = _fake.RequestLog.Entries.Single(r => r.Path == $"/2/instances/{vm.Name}/rename");
         rename.Body!.ShouldContain($"\"new_name\":\"renamed-{vm.Name}\"");
         rename.Body!.ShouldContain("\"name_check\":false");
+    }
+
+    [Fact]
+    public async Task Rename_Running_RefusedBeforeRapi()
+    {
+        var vm = await AliceVmAsync(v => v.Status == VmStates.Running);
+        var before = _fake.RequestLog.Count;
+
+        var result = await Manage.RenameAsync(_aliceUser, vm.Id, "new-" + vm.Name, false, false);
+
+        result.Message.ShouldContain("renames only stopped instances");
+        _fake.RequestLog.Count.ShouldBe(before);
     }
 
     [Fact]
