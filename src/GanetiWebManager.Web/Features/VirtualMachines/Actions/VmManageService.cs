@@ -65,6 +65,8 @@ public sealed partial class VmManageService(
 
         var nodes = await db.Nodes.AsNoTracking().Where(n => n.ClusterId == vm.ClusterId && n.MissingSince == null && n.VmCapable)
             .OrderBy(n => n.Name).Select(n => n.Name).ToListAsync(ct);
+        var operatingSystems = await db.Clusters.AsNoTracking().Where(c => c.Id == vm.ClusterId)
+            .Select(c => c.Info.OperatingSystems).SingleAsync(ct);
         return new VmManageState(
             vm.Id,
             vm.ClusterId,
@@ -88,7 +90,8 @@ public sealed partial class VmManageService(
             onVm.Permissions,
             AccessRules.HasOnCluster(scope, vm.ClusterId, ClusterPermissions.Migrate),
             AccessRules.HasOnCluster(scope, vm.ClusterId, ClusterPermissions.ReplaceDisks),
-            scope.IsClusterAdmin(vm.ClusterId));
+            scope.IsClusterAdmin(vm.ClusterId),
+            operatingSystems);
     }
 
     /// <summary>
@@ -190,15 +193,27 @@ public sealed partial class VmManageService(
     }
 
     /// <summary>Reinstalls the OS (everything on the disks is lost): needs remove on the VM, like GWM.</summary>
-    public Task<VmActionResult> ReinstallAsync(ClaimsPrincipal user, long vmId, string? os, bool start, CancellationToken ct = default)
+    public async Task<VmActionResult> ReinstallAsync(ClaimsPrincipal user, long vmId, string? os, bool start, CancellationToken ct = default)
     {
         var chosen = string.IsNullOrWhiteSpace(os) ? null : os.Trim();
-        return runner.RunAsync(
+
+        // The cluster's OS list as last mirrored (/2/os). Read before the permission check, used only after it:
+        // an empty list (a cluster not synced yet) leaves the choice to Ganeti, which refuses an unknown OS itself.
+        List<string> offered;
+        await using (var db = await contexts.CreateDbContextAsync(ct))
+        {
+            offered = await db.VirtualMachines.AsNoTracking().Where(v => v.Id == vmId)
+                .Join(db.Clusters, v => v.ClusterId, c => c.Id, (v, c) => c.Info.OperatingSystems)
+                .SingleOrDefaultAsync(ct) ?? [];
+        }
+
+        return await runner.RunAsync(
             user, vmId, VmOperation.Remove, "vm.reinstall",
             vm => new ReinstallInstance(vm.Name, chosen, start),
             new VmActionOptions
             {
                 Precheck = vm => chosen is not null && !OsNamePattern().IsMatch(chosen) ? $"\"{chosen}\" is not an OS name (e.g. debootstrap+default)."
+                    : chosen is not null && offered.Count > 0 && !offered.Contains(chosen, StringComparer.Ordinal) ? $"The cluster does not offer the OS \"{chosen}\"."
                     : vm.DiskTemplate is "diskless" ? "A diskless VM has no disk to install an OS on."
                     : null,
                 AuditBefore = vm => AuditEntries.State(new { os = vm.Os }),
@@ -490,7 +505,8 @@ public sealed record VmManageState(
     VmPermissions Permissions,
     bool CanMigrate,
     bool CanReplaceDisks,
-    bool IsClusterAdmin)
+    bool IsClusterAdmin,
+    IReadOnlyList<string> OperatingSystems)
 {
     public bool Can(VmPermissions required) => (Permissions & required) == required;
 

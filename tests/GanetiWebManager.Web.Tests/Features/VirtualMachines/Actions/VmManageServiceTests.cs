@@ -407,7 +407,9 @@ public sealed class VmManageServiceTests : IAsyncLifetime
         var before = _fake.RequestLog.Count;
 
         (await Manage.ReinstallAsync(_aliceUser, vm.Id, "rm -rf /", start: true)).Message.ShouldContain("not an OS name");
+        (await Manage.ReinstallAsync(_aliceUser, vm.Id, "windows+default", start: true)).Message.ShouldBe("The cluster does not offer the OS \"windows+default\".");
         _fake.RequestLog.Count.ShouldBe(before);
+        (await Manage.GetStateAsync(_aliceUser, vm.Id))!.OperatingSystems.ShouldContain("debootstrap+minimal", "the choices offered in the form");
 
         var result = await Manage.ReinstallAsync(_aliceUser, vm.Id, null, start: false);
 
