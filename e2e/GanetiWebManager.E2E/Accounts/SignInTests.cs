@@ -31,7 +31,7 @@ public sealed class SignInTests(PortalInBrowserFixture fixture)
         // following a menu link is handled by the client-side router without a full load.
         await page.WaitForFunctionAsync("() => window.Blazor !== undefined");
         await navigation.GetByText("Templates", new() { Exact = true }).ClickAsync();
-        await Expect(page.GetByTestId("not-available")).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Templates", Level = 1 })).ToBeVisibleAsync();
         await Expect(page).ToHaveURLAsync(fixture.Portal.BaseUrl + "/templates");
 
         await page.GotoAsync("/");
