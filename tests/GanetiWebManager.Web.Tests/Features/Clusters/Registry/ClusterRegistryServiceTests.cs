@@ -21,7 +21,11 @@ public sealed class RegistryServicesFixture : IAsyncLifetime
     public async Task DisposeAsync() => await Services.DisposeAsync();
 }
 
-/// <summary>The registry service against real PostgreSQL and the real Ganeti sandbox.</summary>
+/// <summary>
+/// The registry service against real PostgreSQL and the real Ganeti sandbox. In the sandbox's collection: run beside
+/// the master-failover test, its calls met a RAPI that was failing over ("does not speak TLS").
+/// </summary>
+[Collection(RealClusterGroup.Name)]
 public sealed class ClusterRegistryServiceTests(RegistryServicesFixture fixture) : IClassFixture<RegistryServicesFixture>, IAsyncLifetime
 {
     private readonly RegistryServices _services = fixture.Services;
